@@ -1,0 +1,176 @@
+// Package localapi is the agent's local control API: the contract between
+// the agent (which owns all state) and its local clients, the kiosk UI and
+// `piste-agent ctl`. It travels as JSON over HTTP on a local socket that only
+// root and the kiosk user's session can reach.
+package localapi
+
+import (
+	"context"
+	"time"
+)
+
+// State is a step of the visitor-session state machine owned by the agent.
+type State string
+
+// The session states. A terminal moves idle → authenticating → active →
+// warning → ending → wiping → idle; out_of_service can be entered from any
+// state and is left only by an admin or a successful wipe.
+const (
+	StateIdle           State = "idle"
+	StateAuthenticating State = "authenticating"
+	StateActive         State = "active"
+	StateWarning        State = "warning"
+	StateEnding         State = "ending"
+	StateWiping         State = "wiping"
+	StateOutOfService   State = "out_of_service"
+)
+
+// Status is everything a local client shows. The agent sends a fresh one on
+// every change; clients never derive state of their own.
+type Status struct {
+	State         State          `json:"state"`
+	Reason        string         `json:"reason,omitempty"` // why out_of_service: "locked", "wipe_failed", ...
+	TerminalID    string         `json:"terminal_id,omitempty"`
+	Name          string         `json:"name,omitempty"`
+	Kind          string         `json:"kind,omitempty"` // pc | screen
+	Version       string         `json:"version"`
+	Language      string         `json:"language"` // fi | sv | en
+	Accessibility Accessibility  `json:"accessibility"`
+	Session       *Session       `json:"session,omitempty"`
+	Reservation   *Reservation   `json:"reservation,omitempty"`
+	Message       *Message       `json:"message,omitempty"`
+	Refusal       *Refusal       `json:"refusal,omitempty"` // why the last login attempt was refused
+	Help          *Help          `json:"help,omitempty"`
+	Link          Link           `json:"link"`
+	Health        *Health        `json:"health,omitempty"`
+	OutboxPending int            `json:"outbox_pending"`
+	Extra         map[string]any `json:"extra,omitempty"`
+}
+
+// Session is the running visitor session.
+type Session struct {
+	ID            string    `json:"id"`
+	Kind          string    `json:"kind"` // card | guest | walkup
+	StartedAt     time.Time `json:"started_at"`
+	EndsAt        time.Time `json:"ends_at"`
+	MinutesLeft   int       `json:"minutes_left"`
+	SecondsLeft   int       `json:"seconds_left"`
+	EndsAtClosing bool      `json:"ends_at_closing,omitempty"` // the end is the branch's closing time
+	Extensions    int       `json:"extensions"`
+	CanExtend     bool      `json:"can_extend"`
+}
+
+// Accessibility holds the visitor's display choices; they reset at session end.
+type Accessibility struct {
+	TextScale    int  `json:"text_scale"` // percent, 100..200
+	HighContrast bool `json:"high_contrast"`
+}
+
+// Reservation is an upcoming or current reservation of this PC.
+type Reservation struct {
+	From     time.Time `json:"from"`
+	Until    time.Time `json:"until"`
+	CardHint string    `json:"card_hint,omitempty"` // last digits of the card, so its holder recognises it
+}
+
+// Message is a text an admin sent to the terminal.
+type Message struct {
+	ID   string    `json:"id"`
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
+}
+
+// Refusal codes: each has its own translated text on the kiosk.
+const (
+	RefusalWrongPIN       = "wrong_pin"
+	RefusalUnknownCard    = "unknown_card"
+	RefusalBlocked        = "blocked"
+	RefusalFees           = "fees"
+	RefusalQuotaExhausted = "quota_exhausted"
+	RefusalLockedOut      = "locked_out" // too many wrong PINs; see RetryAfterSeconds
+	RefusalReserved       = "reserved"
+	RefusalClosed         = "closed"
+	RefusalOffline        = "offline_denied"
+	RefusalInvalidGuest   = "invalid_guest_code"
+	RefusalUnavailable    = "service_unavailable"
+	RefusalBusy           = "busy" // not idle: a session runs, or a wipe
+)
+
+// Refusal says why a login was refused.
+type Refusal struct {
+	Code              string `json:"code"`
+	Message           string `json:"message,omitempty"` // detail for logs and staff; the kiosk translates Code
+	RetryAfterSeconds int    `json:"retry_after_seconds,omitempty"`
+}
+
+func (r *Refusal) Error() string {
+	if r.Message != "" {
+		return r.Code + ": " + r.Message
+	}
+	return r.Code
+}
+
+// Help is the visitor's open help request.
+type Help struct {
+	ID     string `json:"id"`
+	Status string `json:"status"` // open | claimed | resolved
+	Helper string `json:"helper,omitempty"`
+}
+
+// Link describes the agent's connection to the fleet.
+type Link struct {
+	Server        string    `json:"server,omitempty"`
+	Connected     bool      `json:"connected"`
+	Revoked       bool      `json:"revoked,omitempty"`
+	LastConnected time.Time `json:"last_connected,omitempty"`
+	LastError     string    `json:"last_error,omitempty"`
+	Attempts      int       `json:"attempts"`
+}
+
+// Health is the last health sample.
+type Health struct {
+	At              time.Time `json:"at"`
+	CPUPercent      float64   `json:"cpu_percent"`
+	MemUsedPercent  float64   `json:"mem_used_percent"`
+	DiskUsedPercent float64   `json:"disk_used_percent"`
+	UptimeSeconds   uint64    `json:"uptime_seconds"`
+	AgentRSSBytes   uint64    `json:"agent_rss_bytes"`
+}
+
+// LoginRequest starts a library-card session. The PIN travels only over the
+// local socket and is never written to disk.
+type LoginRequest struct {
+	Card string `json:"card"`
+	PIN  string `json:"pin"`
+}
+
+// GuestRequest starts a session with a guest pass.
+type GuestRequest struct {
+	Code string `json:"code"`
+}
+
+// LanguageRequest switches the UI language for this visitor.
+type LanguageRequest struct {
+	Language string `json:"language"`
+}
+
+// HelpRequest asks a volunteer for help.
+type HelpRequest struct {
+	Topic string `json:"topic,omitempty"`
+	Note  string `json:"note,omitempty"`
+}
+
+// Controller is what the agent implements and the local API serves.
+// Methods that can be refused return a *Refusal (use errors.As).
+type Controller interface {
+	Status() Status
+	// Watch sends the current status and then every change until ctx ends.
+	Watch(ctx context.Context) <-chan Status
+	Login(ctx context.Context, req LoginRequest) error
+	Guest(ctx context.Context, req GuestRequest) error
+	Extend(ctx context.Context) error
+	End(ctx context.Context) error
+	SetLanguage(ctx context.Context, req LanguageRequest) error
+	SetAccessibility(ctx context.Context, req Accessibility) error
+	RequestHelp(ctx context.Context, req HelpRequest) error
+}

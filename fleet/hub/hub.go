@@ -1,0 +1,209 @@
+// Package hub is the fleet's end of the agent link: it accepts terminal
+// WebSockets, stores their events exactly once, delivers commands, and
+// knows which terminals are online right now.
+package hub
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"piste/fleet/protocol"
+	"piste/fleet/store"
+)
+
+// Config tunes a Hub.
+type Config struct {
+	// Heartbeat is how often agents send health; each agent adds jitter.
+	Heartbeat time.Duration
+	// PingInterval is how often the hub pings each connection.
+	PingInterval time.Duration
+	// MaxBatch is the most events committed in one transaction.
+	MaxBatch int
+}
+
+func (c *Config) defaults() {
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = 30 * time.Second
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 30 * time.Second
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 1000
+	}
+}
+
+// Hub is the registry of live terminal connections.
+type Hub struct {
+	cfg      Config
+	store    *store.Store
+	log      *slog.Logger
+	metrics  *Metrics
+	upgrader websocket.Upgrader
+	ingest   chan ingestItem
+	changes  *Changes
+
+	mu    sync.Mutex
+	conns map[string]*conn
+
+	wg     sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// New returns a Hub; call Run to start its background work.
+func New(st *store.Store, cfg Config, metrics *Metrics, log *slog.Logger) *Hub {
+	cfg.defaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Hub{
+		cfg:     cfg,
+		store:   st,
+		log:     log,
+		metrics: metrics,
+		upgrader: websocket.Upgrader{
+			ReadBufferSize:  4096,
+			WriteBufferSize: 4096,
+			// Agents are not browsers; they send no Origin, and a browser
+			// page cannot present a terminal token.
+			CheckOrigin: func(*http.Request) bool { return true },
+		},
+		ingest:  make(chan ingestItem, 4*cfg.MaxBatch),
+		changes: NewChanges(),
+		conns:   map[string]*conn{},
+		ctx:     ctx,
+		cancel:  cancel,
+	}
+}
+
+// Changes is where the hub announces terminals whose state changed.
+func (h *Hub) Changes() *Changes { return h.changes }
+
+// Run starts the ingest loop and the housekeeping timers.
+func (h *Hub) Run() {
+	h.wg.Add(2)
+	go func() { defer h.wg.Done(); h.ingestLoop() }()
+	go func() { defer h.wg.Done(); h.housekeeping() }()
+}
+
+// Close drops every connection (agents will reconnect to the next server)
+// and stops the background work.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	conns := make([]*conn, 0, len(h.conns))
+	for _, c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.close(protocol.CloseServerShutdown, "server shutting down")
+	}
+	h.cancel()
+	h.wg.Wait()
+}
+
+// Online reports whether a terminal has a live connection, and since when.
+func (h *Hub) Online(id string) (bool, time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, ok := h.conns[id]
+	if !ok {
+		return false, time.Time{}
+	}
+	return true, c.lastSeen()
+}
+
+// OnlineCount is the number of connected terminals.
+func (h *Hub) OnlineCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+// Deliver sends a queued command to its terminal if it is online. A
+// terminal that is offline gets it from its queue when it reconnects.
+func (h *Hub) Deliver(cmd store.Command) {
+	h.mu.Lock()
+	c := h.conns[cmd.TerminalID]
+	h.mu.Unlock()
+	if c != nil {
+		c.sendCommand(cmd)
+	}
+}
+
+// Disconnect closes a terminal's connection, e.g. after it was revoked.
+func (h *Hub) Disconnect(id string, code int, reason string) {
+	h.mu.Lock()
+	c := h.conns[id]
+	h.mu.Unlock()
+	if c != nil {
+		c.close(code, reason)
+	}
+}
+
+func (h *Hub) register(c *conn) {
+	h.mu.Lock()
+	old := h.conns[c.terminal.ID]
+	h.conns[c.terminal.ID] = c
+	n := len(h.conns)
+	h.mu.Unlock()
+	if old != nil {
+		old.close(protocol.CloseReplaced, "replaced by a newer connection of the same terminal")
+	}
+	h.metrics.Online.Set(float64(n))
+	h.changes.Mark(c.terminal.ID)
+}
+
+func (h *Hub) unregister(c *conn) {
+	h.mu.Lock()
+	if h.conns[c.terminal.ID] == c {
+		delete(h.conns, c.terminal.ID)
+	}
+	n := len(h.conns)
+	h.mu.Unlock()
+	h.metrics.Online.Set(float64(n))
+	h.changes.Mark(c.terminal.ID)
+	// Record when it was last heard from, so an offline terminal shows it.
+	err := h.store.UpdatePresence(context.Background(), []store.Presence{{TerminalID: c.terminal.ID, LastSeen: c.lastSeen()}})
+	if err != nil {
+		h.log.Warn("record last seen", "terminal", c.terminal.ID, "err", err)
+	}
+}
+
+// housekeeping expires old commands and writes last-seen times in bulk.
+func (h *Hub) housekeeping() {
+	expire := time.NewTicker(2 * time.Second)
+	presence := time.NewTicker(15 * time.Second)
+	defer expire.Stop()
+	defer presence.Stop()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case now := <-expire.C:
+			ids, err := h.store.ExpireCommands(h.ctx, now)
+			if err != nil && h.ctx.Err() == nil {
+				h.log.Warn("expire commands", "err", err)
+			}
+			h.metrics.CommandsExpired.Add(float64(len(ids)))
+		case <-presence.C:
+			h.flushPresence()
+		}
+	}
+}
+
+func (h *Hub) flushPresence() {
+	h.mu.Lock()
+	ps := make([]store.Presence, 0, len(h.conns))
+	for id, c := range h.conns {
+		ps = append(ps, store.Presence{TerminalID: id, LastSeen: c.lastSeen()})
+	}
+	h.mu.Unlock()
+	if err := h.store.UpdatePresence(h.ctx, ps); err != nil && h.ctx.Err() == nil {
+		h.log.Warn("record last seen", "err", err)
+	}
+}

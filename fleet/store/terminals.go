@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Terminal is an enrolled public PC or info screen as stored.
+type Terminal struct {
+	ID           string
+	Name         string
+	Branch       string
+	Kind         string
+	TokenHash    string
+	Revoked      bool
+	EnrolledAt   time.Time
+	Hostname     string
+	OS           string
+	AgentVersion string
+	State        string
+	StateReason  string
+	LastSeen     time.Time
+	Health       Health
+}
+
+// Health is the latest health sample of a terminal.
+type Health struct {
+	At              time.Time `json:"at"`
+	CPUPercent      float64   `json:"cpu_percent"`
+	MemUsedPercent  float64   `json:"mem_used_percent"`
+	DiskUsedPercent float64   `json:"disk_used_percent"`
+	UptimeSeconds   uint64    `json:"uptime_seconds"`
+	AgentRSSBytes   uint64    `json:"agent_rss_bytes"`
+}
+
+const terminalSelect = `SELECT id, name, branch, kind, COALESCE(token_hash, ''), revoked_at IS NOT NULL,
+	enrolled_at, hostname, os, agent_version, state, state_reason, last_seen,
+	health_at, cpu, mem, disk, uptime, rss FROM terminals`
+
+func scanTerminal(sc interface{ Scan(...any) error }) (Terminal, error) {
+	var t Terminal
+	var enrolled, seen, healthAt int64
+	err := sc.Scan(&t.ID, &t.Name, &t.Branch, &t.Kind, &t.TokenHash, &t.Revoked,
+		&enrolled, &t.Hostname, &t.OS, &t.AgentVersion, &t.State, &t.StateReason, &seen,
+		&healthAt, &t.Health.CPUPercent, &t.Health.MemUsedPercent, &t.Health.DiskUsedPercent,
+		&t.Health.UptimeSeconds, &t.Health.AgentRSSBytes)
+	t.EnrolledAt, t.LastSeen, t.Health.At = fromMS(enrolled), fromMS(seen), fromMS(healthAt)
+	return t, err
+}
+
+// Terminals lists terminals, optionally only those of one branch.
+func (s *Store) Terminals(ctx context.Context, branch string) ([]Terminal, error) {
+	q, args := terminalSelect+` ORDER BY branch, name`, []any{}
+	if branch != "" {
+		q, args = terminalSelect+` WHERE branch = ? ORDER BY name`, []any{branch}
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Terminal
+	for rows.Next() {
+		t, err := scanTerminal(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Terminal looks up one terminal.
+func (s *Store) Terminal(ctx context.Context, id string) (Terminal, error) {
+	t, err := scanTerminal(s.r.QueryRowContext(ctx, terminalSelect+` WHERE id = ?`, id))
+	if err != nil {
+		return t, notFound(err, "terminal "+id)
+	}
+	return t, nil
+}
+
+// TerminalByToken finds the unrevoked terminal holding a token hash.
+func (s *Store) TerminalByToken(ctx context.Context, tokenHash string) (Terminal, error) {
+	t, err := scanTerminal(s.r.QueryRowContext(ctx,
+		terminalSelect+` WHERE token_hash = ? AND revoked_at IS NULL`, tokenHash))
+	if err != nil {
+		return t, notFound(err, "terminal token")
+	}
+	return t, nil
+}
+
+// RevokeTerminal forgets a terminal's token so it can never connect again.
+func (s *Store) RevokeTerminal(ctx context.Context, id string, now time.Time) error {
+	res, err := s.w.ExecContext(ctx,
+		`UPDATE terminals SET token_hash = NULL, revoked_at = ? WHERE id = ?`, ms(now), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("terminal %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// Presence is what a connection learns about its terminal, written in
+// batches by the ingest loop.
+type Presence struct {
+	TerminalID   string
+	LastSeen     time.Time
+	AgentVersion string
+	Hostname     string
+	OS           string
+}
+
+// UpdatePresence records hello data and last-seen times.
+func (s *Store) UpdatePresence(ctx context.Context, ps []Presence) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, p := range ps {
+			q := `UPDATE terminals SET last_seen = MAX(last_seen, ?) WHERE id = ?`
+			args := []any{ms(p.LastSeen), p.TerminalID}
+			if p.AgentVersion != "" {
+				q = `UPDATE terminals SET last_seen = MAX(last_seen, ?), agent_version = ?, hostname = ?, os = ? WHERE id = ?`
+				args = []any{ms(p.LastSeen), p.AgentVersion, p.Hostname, p.OS, p.TerminalID}
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// HealthSample is one point of a terminal's health history.
+type HealthSample struct {
+	At              time.Time `json:"at"`
+	CPUPercent      float64   `json:"cpu_percent"`
+	MemUsedPercent  float64   `json:"mem_used_percent"`
+	DiskUsedPercent float64   `json:"disk_used_percent"`
+}
+
+// HealthHistory returns a terminal's samples since a time, oldest first.
+func (s *Store) HealthHistory(ctx context.Context, id string, since time.Time) ([]HealthSample, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT at, cpu, mem, disk FROM health_samples
+		WHERE terminal_id = ? AND at >= ? ORDER BY at`, id, ms(since))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HealthSample
+	for rows.Next() {
+		var h HealthSample
+		var at int64
+		if err := rows.Scan(&at, &h.CPUPercent, &h.MemUsedPercent, &h.DiskUsedPercent); err != nil {
+			return nil, err
+		}
+		h.At = fromMS(at)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// PruneHealth drops samples older than a time.
+func (s *Store) PruneHealth(ctx context.Context, before time.Time) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM health_samples WHERE at < ?`, ms(before))
+	return err
+}
+
+// validID reports whether s is a usable identifier for branches and terminals.
+func validID(s string) bool {
+	return s != "" && len(s) <= 64 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == ""
+}
