@@ -171,7 +171,7 @@ func (s *Store) PruneHealth(ctx context.Context, before time.Time) error {
 	return err
 }
 
-// validID reports whether s is a usable identifier for branches and terminals.
-func validID(s string) bool {
+// ValidID reports whether s is a usable identifier for branches and terminals.
+func ValidID(s string) bool {
 	return s != "" && len(s) <= 64 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == ""
 }

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"piste/fleet/auth"
+	"piste/fleet/store"
+)
+
+// EnrollRequest is what an agent sends to join the fleet.
+type EnrollRequest struct {
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`
+	Hostname     string `json:"hostname"`
+	OS           string `json:"os"`
+	AgentVersion string `json:"agent_version"`
+}
+
+// EnrollResponse carries the terminal's identity and its one-time-shown token.
+type EnrollResponse struct {
+	TerminalID string `json:"terminal_id"`
+	Name       string `json:"name"`
+	Branch     string `json:"branch"`
+	Token      string `json:"token"`
+}
+
+func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
+	var req EnrollRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Code == "" {
+		writeFieldError(w, "code", "code is required: ask an admin for an enrollment code (piste-fleet enroll-code)")
+		return
+	}
+	if req.Kind == "" {
+		req.Kind = "pc"
+	}
+	if req.Kind != "pc" && req.Kind != "screen" {
+		writeFieldError(w, "kind", "kind must be pc or screen, got %q", req.Kind)
+		return
+	}
+	if len(req.Name) > 64 || len(req.Hostname) > 255 || len(req.OS) > 64 || len(req.AgentVersion) > 64 {
+		writeFieldError(w, "name", "name, hostname, os or agent_version too long")
+		return
+	}
+	// The same limiter as staff logins keeps codes from being guessed.
+	now := a.Now()
+	key := "enroll:" + clientIP(r)
+	if ok, _ := a.Logins.Allow(key, now); !ok {
+		writeError(w, http.StatusTooManyRequests, "too many wrong enrollment codes from this address; wait and retry")
+		return
+	}
+	id := "t-" + auth.NewID(6)
+	if req.Name == "" {
+		req.Name = req.Hostname
+	}
+	if req.Name == "" {
+		req.Name = id
+	}
+	token := auth.NewToken()
+	t, err := a.Store.Enroll(r.Context(), auth.HashToken(auth.NormalizeCode(req.Code)), store.Terminal{
+		ID: id, Name: req.Name, Kind: req.Kind, TokenHash: auth.HashToken(token),
+		Hostname: req.Hostname, OS: req.OS, AgentVersion: req.AgentVersion,
+	}, now)
+	switch {
+	case errors.Is(err, store.ErrCodeInvalid):
+		a.Logins.Fail(key, now)
+		writeFieldError(w, "code", "enrollment code not recognised: check it, or ask an admin for a new one")
+		return
+	case errors.Is(err, store.ErrCodeExpired):
+		writeFieldError(w, "code", "enrollment code has expired: ask an admin for a new one")
+		return
+	case errors.Is(err, store.ErrCodeUsedUp):
+		writeFieldError(w, "code", "enrollment code has been used up: ask an admin for a new one")
+		return
+	case err != nil:
+		a.internal(w, "enroll", err)
+		return
+	}
+	a.Store.Audit(r.Context(), store.AuditEntry{Actor: "terminal:" + t.ID, Action: "enroll", Target: t.ID,
+		Detail: "branch " + t.Branch + ", name " + t.Name})
+	writeJSON(w, http.StatusCreated, EnrollResponse{TerminalID: t.ID, Name: t.Name, Branch: t.Branch, Token: token})
+}
+
+type enrollCodeRequest struct {
+	Branch string `json:"branch"`
+	Uses   int    `json:"uses"`
+	TTL    string `json:"ttl"`
+}
+
+func (a *API) newEnrollCode(w http.ResponseWriter, r *http.Request) {
+	var req enrollCodeRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Uses == 0 {
+		req.Uses = 1
+	}
+	ttl := 24 * time.Hour
+	if req.TTL != "" {
+		d, err := time.ParseDuration(req.TTL)
+		if err != nil || d <= 0 {
+			writeFieldError(w, "ttl", "ttl must be a positive duration like 24h, got %q", req.TTL)
+			return
+		}
+		ttl = d
+	}
+	if !canSee(UserFrom(r.Context()), req.Branch) {
+		writeFieldError(w, "branch", "you may not enroll terminals in branch %q", req.Branch)
+		return
+	}
+	code, err := NewEnrollCode(r.Context(), a.Store, req.Branch, req.Uses, ttl)
+	if err != nil {
+		writeFieldError(w, "branch", "%v", err)
+		return
+	}
+	a.auditf(r, "enroll-code", req.Branch, "uses "+itoa(req.Uses)+", ttl "+ttl.String())
+	writeJSON(w, http.StatusCreated, map[string]any{"code": code, "branch": req.Branch, "uses": req.Uses,
+		"expires_at": a.Now().Add(ttl).UTC()})
+}

@@ -1,0 +1,338 @@
+// Package cli is the piste-fleet command line: the server and the admin
+// commands that work on its data directory (also while it serves).
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"piste/fleet/api"
+	"piste/fleet/auth"
+	"piste/fleet/server"
+	"piste/fleet/store"
+)
+
+// Version is set at build time.
+var Version = "dev"
+
+const usage = `usage: piste-fleet COMMAND [flags]
+
+commands:
+  serve        run the fleet server
+  branch add   add a library branch
+  user add     add a staff account (password read from stdin)
+  enroll-code  create a terminal enrollment code for a branch
+  terminal     list | revoke terminals
+  version      print the version
+
+Run 'piste-fleet COMMAND -h' for a command's flags.
+`
+
+// IO is where a command reads and writes.
+type IO struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// Run executes the command line and returns the process exit code.
+func Run(args []string, stdio IO) int {
+	if len(args) == 0 {
+		fmt.Fprint(stdio.Err, usage)
+		return 2
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; {
+	case cmd == "serve":
+		err = serve(rest, stdio)
+	case cmd == "branch" && len(rest) > 0 && rest[0] == "add":
+		err = branchAdd(rest[1:], stdio)
+	case cmd == "user" && len(rest) > 0 && rest[0] == "add":
+		err = userAdd(rest[1:], stdio)
+	case cmd == "enroll-code":
+		err = enrollCode(rest, stdio)
+	case cmd == "terminal" && len(rest) > 0 && rest[0] == "list":
+		err = terminalList(rest[1:], stdio)
+	case cmd == "terminal" && len(rest) > 0 && rest[0] == "revoke":
+		err = terminalRevoke(rest[1:], stdio)
+	case cmd == "version":
+		fmt.Fprintln(stdio.Out, Version)
+	case cmd == "help" || cmd == "-h" || cmd == "--help":
+		fmt.Fprint(stdio.Out, usage)
+	default:
+		fmt.Fprintf(stdio.Err, "piste-fleet: unknown command %q\n\n%s", strings.Join(args, " "), usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "piste-fleet: %v\n", err)
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+var errUsage = errors.New("usage")
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+func newFlags(name string, stdio IO) *flag.FlagSet {
+	fs := flag.NewFlagSet("piste-fleet "+name, flag.ContinueOnError)
+	fs.SetOutput(stdio.Err)
+	return fs
+}
+
+// parse parses flags and refuses stray arguments.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+func required(name, value string) error {
+	if value == "" {
+		return usageErr("--%s is required", name)
+	}
+	return nil
+}
+
+func serve(args []string, stdio IO) error {
+	fs := newFlags("serve", stdio)
+	cfg := server.Config{}
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address host:port")
+	fs.StringVar(&cfg.DataDir, "data", "", "data directory (created if missing)")
+	fs.StringVar(&cfg.TLS, "tls", server.TLSAuto, "auto (plain HTTP only on loopback), on, or off")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); default: a self-signed one in --data")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS key file (PEM)")
+	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 30*time.Second, "how often terminals report health")
+	verbose := fs.Bool("v", false, "log debug detail")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required("data", cfg.DataDir); err != nil {
+		return err
+	}
+	if cfg.Heartbeat < time.Second || cfg.Heartbeat > time.Hour {
+		return usageErr("--heartbeat must be between 1s and 1h, got %s", cfg.Heartbeat)
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stdio.Err, &slog.HandlerOptions{Level: level}))
+	srv, err := server.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		srv.Shutdown(context.Background())
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "piste-fleet %s serving on %s\n", Version, srv.URL)
+	if srv.Fingerprint != "" {
+		fmt.Fprintf(stdio.Out, "TLS certificate fingerprint: %s\n", srv.Fingerprint)
+		fmt.Fprintf(stdio.Out, "enroll terminals with: piste-agent enroll --server %s --server-fingerprint %s --code CODE --state DIR\n", srv.URL, srv.Fingerprint)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func openStore(dir string) (*store.Store, error) {
+	if err := required("data", dir); err != nil {
+		return nil, err
+	}
+	return store.Open(dir)
+}
+
+func branchAdd(args []string, stdio IO) error {
+	fs := newFlags("branch add", stdio)
+	dir := fs.String("data", "", "data directory")
+	id := fs.String("id", "", "branch id, e.g. kallio (letters, digits, - _ .)")
+	name := fs.String("name", "", "branch name shown to staff")
+	tz := fs.String("tz", "Europe/Helsinki", "IANA time zone")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !store.ValidID(*id) {
+		return usageErr("--id must be 1 to 64 letters, digits, '-', '_' or '.', got %q", *id)
+	}
+	if *name == "" || !utf8.ValidString(*name) || len(*name) > 200 {
+		return usageErr("--name is required (at most 200 characters)")
+	}
+	if _, err := time.LoadLocation(*tz); err != nil || *tz == "" {
+		return usageErr("--tz %q is not a known time zone (like Europe/Helsinki)", *tz)
+	}
+	st, err := openStore(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if err := st.AddBranch(ctx, store.Branch{ID: *id, Name: *name, TZ: *tz}); err != nil {
+		return err
+	}
+	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "branch-add", Target: *id, Detail: *name})
+	fmt.Fprintf(stdio.Out, "branch %s added\n", *id)
+	return nil
+}
+
+func userAdd(args []string, stdio IO) error {
+	fs := newFlags("user add", stdio)
+	dir := fs.String("data", "", "data directory")
+	name := fs.String("name", "", "login name")
+	role := fs.String("role", "", "admin, volunteer or editor")
+	branch := fs.String("branch", "", "limit the account to one branch")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" || len(*name) > 64 || strings.ContainsAny(*name, " \t\r\n") {
+		return usageErr("--name is required: up to 64 characters without spaces")
+	}
+	if !api.ValidRole(*role) {
+		return usageErr("--role must be admin, volunteer or editor, got %q", *role)
+	}
+	password, err := readSecret(stdio.In)
+	if err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return fmt.Errorf("password from stdin: %w", err)
+	}
+	st, err := openStore(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if *branch != "" {
+		if _, err := st.Branch(ctx, *branch); err != nil {
+			return fmt.Errorf("--branch: %w", err)
+		}
+	}
+	if err := st.AddUser(ctx, store.User{Name: *name, Role: *role, Branch: *branch, PWHash: hash}); err != nil {
+		return err
+	}
+	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "user-add", Target: *name, Detail: *role})
+	fmt.Fprintf(stdio.Out, "user %s (%s) saved\n", *name, *role)
+	return nil
+}
+
+// readSecret reads one line from stdin, so secrets stay out of argv.
+func readSecret(in io.Reader) (string, error) {
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password on stdin: pipe it in, e.g. echo \"$PASSWORD\" | piste-fleet user add ...")
+	}
+	return line, nil
+}
+
+func enrollCode(args []string, stdio IO) error {
+	fs := newFlags("enroll-code", stdio)
+	dir := fs.String("data", "", "data directory")
+	branch := fs.String("branch", "", "branch the terminals join")
+	uses := fs.Int("uses", 1, "how many terminals may use the code")
+	ttl := fs.Duration("ttl", 24*time.Hour, "how long the code is valid")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required("branch", *branch); err != nil {
+		return err
+	}
+	st, err := openStore(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx := context.Background()
+	code, err := api.NewEnrollCode(ctx, st, *branch, *uses, *ttl)
+	if err != nil {
+		return err
+	}
+	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "enroll-code", Target: *branch,
+		Detail: fmt.Sprintf("uses %d, ttl %s", *uses, *ttl)})
+	fmt.Fprintln(stdio.Out, code)
+	return nil
+}
+
+func terminalList(args []string, stdio IO) error {
+	fs := newFlags("terminal list", stdio)
+	dir := fs.String("data", "", "data directory")
+	branch := fs.String("branch", "", "only this branch")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ts, err := st.Terminals(context.Background(), *branch)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		revoked := ""
+		if t.Revoked {
+			revoked = " revoked"
+		}
+		fmt.Fprintf(stdio.Out, "%s\t%s\t%s\t%s\t%s%s\n", t.ID, t.Branch, t.Kind, t.Name, t.State, revoked)
+	}
+	return nil
+}
+
+func terminalRevoke(args []string, stdio IO) error {
+	fs := newFlags("terminal revoke", stdio)
+	dir := fs.String("data", "", "data directory")
+	id := fs.String("id", "", "terminal id")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required("id", *id); err != nil {
+		return err
+	}
+	st, err := openStore(*dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if err := st.RevokeTerminal(ctx, *id, time.Now()); err != nil {
+		return err
+	}
+	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "revoke", Target: *id})
+	fmt.Fprintf(stdio.Out, "terminal %s revoked; a running server drops its link at its next reconnect\n", *id)
+	return nil
+}

@@ -1,0 +1,179 @@
+// Package server assembles the fleet: database, agent hub, API, web pages
+// and metrics behind one HTTP(S) listener.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"piste/fleet/api"
+	"piste/fleet/hub"
+	"piste/fleet/protocol"
+	"piste/fleet/store"
+)
+
+// TLS modes for Config.TLS.
+const (
+	TLSAuto = "auto" // plain HTTP on loopback, otherwise TLS
+	TLSOn   = "on"
+	TLSOff  = "off" // refused unless the address is loopback
+)
+
+// Config is the fleet's start-up configuration.
+type Config struct {
+	Addr      string
+	DataDir   string
+	TLS       string
+	TLSCert   string
+	TLSKey    string
+	Heartbeat time.Duration
+}
+
+// Server is a running fleet.
+type Server struct {
+	cfg      Config
+	Store    *store.Store
+	Hub      *hub.Hub
+	API      *api.API
+	log      *slog.Logger
+	http     *http.Server
+	listener net.Listener
+	// URL is the base URL the server is reachable at.
+	URL string
+	// Fingerprint is the pin of the TLS certificate, empty on plain HTTP.
+	Fingerprint string
+}
+
+// New opens the database and prepares the server; Start begins serving.
+func New(cfg Config, log *slog.Logger) (*Server, error) {
+	if cfg.TLS == "" {
+		cfg.TLS = TLSAuto
+	}
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("--addr %q: want host:port, like 127.0.0.1:8080", cfg.Addr)
+	}
+	useTLS, err := wantTLS(cfg, host)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h := hub.New(st, hub.Config{Heartbeat: cfg.Heartbeat}, hub.NewMetrics(reg), log)
+	a := api.New(st, h, log)
+	a.SecureCookie = useTLS
+	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, log: log}
+
+	mux := http.NewServeMux()
+	mux.Handle("GET "+protocol.Path, h)
+	a.Register(mux)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	registerPages(mux, a, log)
+
+	s.http = &http.Server{
+		Handler:           securityHeaders(mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	if useTLS {
+		cert, err := s.certificate(host)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.Fingerprint = Fingerprint(cert.Leaf)
+	}
+	return s, nil
+}
+
+func wantTLS(cfg Config, host string) (bool, error) {
+	switch cfg.TLS {
+	case TLSOn:
+		return true, nil
+	case TLSOff:
+		if !IsLoopback(host) {
+			return false, fmt.Errorf("--tls off is allowed only on a loopback address, not %s: terminals' tokens would cross the network in clear", host)
+		}
+		return false, nil
+	case TLSAuto:
+		return cfg.TLSCert != "" || !IsLoopback(host), nil
+	}
+	return false, fmt.Errorf("--tls must be auto, on or off, got %q", cfg.TLS)
+}
+
+func (s *Server) certificate(host string) (tls.Certificate, error) {
+	if s.cfg.TLSCert != "" || s.cfg.TLSKey != "" {
+		if s.cfg.TLSCert == "" || s.cfg.TLSKey == "" {
+			return tls.Certificate{}, errors.New("--tls-cert and --tls-key go together")
+		}
+		return loadCert(s.cfg.TLSCert, s.cfg.TLSKey)
+	}
+	return selfSigned(s.cfg.DataDir, []string{host})
+}
+
+// Start listens and serves in the background.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.listener = ln
+	scheme := "http"
+	if s.http.TLSConfig != nil {
+		scheme = "https"
+		ln = tls.NewListener(ln, s.http.TLSConfig)
+	}
+	s.URL = scheme + "://" + ln.Addr().String()
+	s.Hub.Run()
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Shutdown stops serving: agents are told to reconnect later, then open
+// requests get a few seconds to finish.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.Hub.Close()
+	err := s.http.Shutdown(ctx)
+	return errors.Join(err, s.Store.Close())
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.Store.Branches(r.Context()); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// securityHeaders sets a strict Content-Security-Policy: pages load only
+// their own scripts and styles, and nothing may frame them.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}
