@@ -1,0 +1,177 @@
+// Package policy parses, merges and validates Piste policies: the
+// declarative rules a public terminal runs under (session limits, opening
+// hours, what a wipe clears, accessibility defaults, offline behaviour).
+//
+// Policies are YAML layers. The shipped defaults come first, then the
+// fleet's layer, a branch's, a group's and a terminal's; each later layer
+// overrides only the keys it sets. The fleet resolves the layers into one
+// Policy and sends it to the agent as JSON; the agent keeps the last one to
+// run offline.
+package policy
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+
+	"piste/policies"
+)
+
+// Policy is a fully resolved policy: every key has a value.
+type Policy struct {
+	Session       Session       `json:"session"`
+	Wipe          Wipe          `json:"wipe"`
+	Accessibility Accessibility `json:"accessibility"`
+	Hours         Hours         `json:"hours"`
+}
+
+// Session holds the rules for visitor sessions. Durations are in minutes.
+type Session struct {
+	KioskUser               string      `json:"kiosk_user"`
+	MaxMinutes              int         `json:"max_minutes"`
+	DailyMinutes            int         `json:"daily_minutes"`
+	IdleLogoutMinutes       int         `json:"idle_logout_minutes"`
+	WarnMinutes             []int       `json:"warn_minutes"`
+	ExtendMinutes           int         `json:"extend_minutes"`
+	MaxExtensions           int         `json:"max_extensions"`
+	Offline                 OfflineMode `json:"offline"`
+	WalkupMinutes           int         `json:"walkup_minutes"`
+	ReservationHoldMinutes  int         `json:"reservation_hold_minutes"`
+	PINAttempts             int         `json:"pin_attempts"`
+	PINLockoutMinutes       int         `json:"pin_lockout_minutes"`
+	FeeLimit                Money       `json:"fee_limit"`
+	EndBeforeClosingMinutes int         `json:"end_before_closing_minutes"`
+}
+
+// OfflineMode is what a terminal does for a visitor while it cannot reach
+// the fleet (and so cannot check a library card).
+type OfflineMode string
+
+// The offline modes.
+const (
+	OfflineAllowWalkup OfflineMode = "allow_walkup" // an anonymous session of walkup_minutes
+	OfflineDeny        OfflineMode = "deny"         // no sessions until the link returns
+)
+
+// Wipe holds what the privacy wipe between visitors resets.
+type Wipe struct {
+	Skeleton     string   `json:"skeleton"`
+	ExtraPaths   []string `json:"extra_paths"`
+	GraceSeconds int      `json:"grace_seconds"`
+}
+
+// Accessibility holds the settings each session starts with.
+type Accessibility struct {
+	DefaultLanguage Language `json:"default_language"`
+	TextScale       int      `json:"text_scale"`
+	HighContrast    bool     `json:"high_contrast"`
+}
+
+// Language is a language the visitor screens speak.
+type Language string
+
+// The languages of the visitor screens.
+const (
+	Finnish Language = "fi"
+	Swedish Language = "sv"
+	English Language = "en"
+)
+
+// defaults is the shipped default.yaml resolved; it panics at first use if
+// that file is broken, which the package's tests rule out.
+var defaults = sync.OnceValue(func() Policy {
+	l, err := Parse(policies.DefaultYAML)
+	if err != nil {
+		panic(fmt.Sprintf("policy: shipped default.yaml: %v", err))
+	}
+	var p Policy
+	l.applyTo(&p)
+	if err := p.Validate(); err != nil {
+		panic(fmt.Sprintf("policy: shipped default.yaml: %v", err))
+	}
+	return p
+})
+
+// Defaults returns the shipped default policy.
+func Defaults() Policy {
+	return defaults().clone()
+}
+
+// Merge resolves layers, broadest first (fleet, branch, group, terminal),
+// over the shipped defaults. Each layer overrides only the keys it sets; see
+// the README for the keys that combine instead (wipe.extra_paths,
+// hours.weekly, hours.exceptions). The result is not validated: use Resolve
+// or Validate.
+func Merge(layers ...Layer) Policy {
+	p := Defaults()
+	for _, l := range layers {
+		l.applyTo(&p)
+	}
+	return p
+}
+
+// Resolve merges layers as Merge does and validates the result.
+func Resolve(layers ...Layer) (Policy, error) {
+	p := Merge(layers...)
+	return p, p.Validate()
+}
+
+// Validate checks every key's range and the rules between keys, returning
+// all problems joined, each an *Error naming its key.
+func (p Policy) Validate() error {
+	var errs []error
+	for _, s := range settings {
+		if err := s.check(&p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, crossChecks(p)...)
+	return errors.Join(errs...)
+}
+
+// DecodeJSON reads a policy the fleet sent and validates it. Keys missing
+// from the JSON (sent by an older fleet) keep their default; keys this
+// version does not know (from a newer fleet) are ignored, so the agent can
+// still apply the rest.
+func DecodeJSON(data []byte) (Policy, error) {
+	p := Defaults()
+	if err := json.Unmarshal(data, &p); err != nil {
+		return Policy{}, fmt.Errorf("policy: decode JSON: %w", err)
+	}
+	if err := p.Validate(); err != nil {
+		return Policy{}, err
+	}
+	return p, nil
+}
+
+// clone returns a copy of p that shares no slices or maps with it.
+func (p Policy) clone() Policy {
+	c := p
+	c.Session.WarnMinutes = slices.Clone(p.Session.WarnMinutes)
+	c.Wipe.ExtraPaths = slices.Clone(p.Wipe.ExtraPaths)
+	c.Hours.Weekly = cloneWeekly(p.Hours.Weekly)
+	c.Hours.Exceptions = cloneExceptions(p.Hours.Exceptions)
+	return c
+}
+
+func cloneWeekly(w Weekly) Weekly {
+	if w == nil {
+		return nil
+	}
+	c := maps.Clone(w)
+	for d, h := range c {
+		c[d] = slices.Clone(h)
+	}
+	return c
+}
+
+func cloneExceptions(list []Exception) []Exception {
+	c := slices.Clone(list)
+	for i := range c {
+		c[i].Hours = slices.Clone(c[i].Hours)
+	}
+	return c
+}
