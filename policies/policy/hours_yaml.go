@@ -55,12 +55,20 @@ func parseExceptions(n *yaml.Node, key string) ([]Exception, error) {
 	}
 	out := make([]Exception, 0, len(n.Content))
 	var errs []error
+	firstLine := map[Date]int{}
 	for i, item := range n.Content {
-		e, err := parseException(item, fmt.Sprintf("%s[%d]", key, i))
+		itemKey := fmt.Sprintf("%s[%d]", key, i)
+		e, err := parseException(item, itemKey)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
+		line := deref(item).Line
+		if first, dup := firstLine[e.Date]; dup {
+			errs = append(errs, errorf(itemKey+".date", line, "repeats %s (first on line %d); give each date once", e.Date, first))
+			continue
+		}
+		firstLine[e.Date] = line
 		out = append(out, e)
 	}
 	return out, errors.Join(errs...)

@@ -27,6 +27,9 @@ func Parse(data []byte) (Layer, error) {
 		return Layer{}, err
 	}
 	l := Layer{values: map[string]any{}}
+	if root == nil {
+		return l, nil
+	}
 	if errs := l.readSection(root, ""); len(errs) > 0 {
 		return Layer{}, errors.Join(byLine(errs)...)
 	}
