@@ -1,0 +1,58 @@
+// The login form posts to the JSON login, which sets the HttpOnly session
+// cookie, then goes on to the page the user first asked for.
+'use strict';
+(function () {
+  var form = document.getElementById('login-form');
+  var err = document.getElementById('login-error');
+  var submit = document.getElementById('login-submit');
+
+  function show(msg) {
+    err.textContent = msg;
+    err.hidden = !msg;
+  }
+
+  function waitText(secs) {
+    if (secs < 90) return secs + ' seconds';
+    return Math.ceil(secs / 60) + ' minutes';
+  }
+
+  function blockFor(secs) {
+    submit.disabled = true;
+    setTimeout(function () { submit.disabled = false; }, secs * 1000);
+  }
+
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var name = form.elements.name.value.trim();
+    var password = form.elements.password.value;
+    if (!name || !password) {
+      show('Enter your name and your password.');
+      (name ? form.elements.password : form.elements.name).focus();
+      return;
+    }
+    show('');
+    submit.disabled = true;
+    window.Piste.api('POST', '/api/v1/auth/login', { name: name, password: password }).then(function (res) {
+      submit.disabled = false;
+      if (res.status === 200) {
+        location.assign(form.dataset.next || '/');
+        return;
+      }
+      if (res.status === 401) {
+        show('Wrong name or password. Check them and try again.');
+        form.elements.password.select();
+        return;
+      }
+      if (res.status === 429) {
+        var secs = parseInt(res.headers.get('Retry-After'), 10) || 60;
+        show('Too many failed logins. Wait ' + waitText(secs) + ' before trying again.');
+        blockFor(secs);
+        return;
+      }
+      show((res.body && res.body.error) || 'Logging in failed (HTTP ' + res.status + '). Try again in a moment.');
+    }, function () {
+      submit.disabled = false;
+      show('Cannot reach the fleet server. Check the network connection and try again.');
+    });
+  });
+})();

@@ -1,0 +1,202 @@
+// Package web serves the fleet's staff web pages: login, the live terminal
+// list and a terminal's detail page. Pages are server-rendered templates;
+// a little plain JavaScript talks to the JSON API for live updates and
+// actions, so a strict Content-Security-Policy holds (no inline script or
+// style anywhere).
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"piste/fleet/api"
+	"piste/fleet/auth"
+	"piste/fleet/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Pages holds the web pages' dependencies.
+type Pages struct {
+	API  *api.API
+	Log  *slog.Logger
+	tmpl map[string]*template.Template
+	// assetVersion is appended to static URLs so browsers may cache them
+	// for ever and still pick up a new build at once.
+	assetVersion string
+}
+
+// Register adds the staff pages to mux. The API must already be registered
+// on the same mux: the pages' scripts call it.
+func Register(mux *http.ServeMux, a *api.API, log *slog.Logger) *Pages {
+	p := New(a, log)
+	mux.HandleFunc("GET /login", p.login)
+	mux.HandleFunc("POST /login", p.loginWithoutScript)
+	mux.HandleFunc("POST /logout", p.logout)
+	mux.HandleFunc("GET /static/", p.static)
+	mux.Handle("GET /{$}", p.admin(p.terminals))
+	mux.Handle("GET /terminals/{id}", p.admin(p.terminal))
+	// "/" rather than "GET /": a method-less catch-all does not collide
+	// with the API's own catch-all under /api/v1/.
+	mux.HandleFunc("/", p.notFound)
+	return p
+}
+
+// New parses the embedded templates; they are part of the binary, so a
+// broken one is a build mistake and panics at start-up.
+func New(a *api.API, log *slog.Logger) *Pages {
+	p := &Pages{API: a, Log: log, tmpl: map[string]*template.Template{}, assetVersion: hashFS(staticFS)}
+	funcs := template.FuncMap{"asset": p.asset, "blankRow": func() Row { return Row{} }}
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/rows.html"))
+	for _, name := range []string{"login", "terminals", "terminal", "noadmin", "notfound"} {
+		t := template.Must(base.Clone())
+		p.tmpl[name] = template.Must(t.ParseFS(templateFS, "templates/"+name+".html"))
+	}
+	return p
+}
+
+func hashFS(fsys fs.FS) string {
+	h := sha256.New()
+	fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(fsys, path)
+			h.Write([]byte(path))
+			h.Write(b)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+func (p *Pages) asset(name string) string {
+	return "/static/" + name + "?v=" + p.assetVersion
+}
+
+func (p *Pages) static(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("v") == p.assetVersion {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	http.FileServerFS(staticFS).ServeHTTP(w, r)
+}
+
+// view is what every page template receives.
+type view struct {
+	Title  string
+	User   store.User
+	Script string // the page's script, if any
+	Now    time.Time
+	Error  string // shown at the top of the page
+	Data   any
+}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500 and not half a page.
+func (p *Pages) render(w http.ResponseWriter, status int, name string, v view) {
+	var buf bytes.Buffer
+	if err := p.tmpl[name].ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		p.Log.Error("render page", "page", name, "err", err)
+		http.Error(w, "the page could not be rendered; see the fleet log", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// admin admits logged-in admins; anyone else logged in gets a plain page
+// saying their role has no pages here yet, and strangers go to the login.
+func (p *Pages) admin(next func(http.ResponseWriter, *http.Request, store.User)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, ok := p.API.Authenticate(r)
+		if !ok {
+			redirectToLogin(w, r)
+			return
+		}
+		if u.Role != api.RoleAdmin {
+			p.render(w, http.StatusForbidden, "noadmin", view{Title: "No pages for your role", User: u})
+			return
+		}
+		next(w, r, u)
+	})
+}
+
+func redirectToLogin(w http.ResponseWriter, r *http.Request) {
+	target := "/login"
+	if r.URL.Path != "/" || r.URL.RawQuery != "" {
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// safeNext keeps a post-login redirect on this site: a path, not a
+// scheme-relative "//host" or "/\host" that a browser would leave for.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) {
+		return "/"
+	}
+	return next
+}
+
+func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if _, ok := p.API.Authenticate(r); ok {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	p.render(w, http.StatusOK, "login", view{Title: "Log in", Script: "login.js", Data: next})
+}
+
+// loginWithoutScript answers the login form posted by a browser that did
+// not run login.js, which talks to the JSON login: there is one login path,
+// with one rate limit, not two.
+func (p *Pages) loginWithoutScript(w http.ResponseWriter, r *http.Request) {
+	p.render(w, http.StatusBadRequest, "login", view{Title: "Log in", Script: "login.js", Data: "/",
+		Error: "Logging in needs JavaScript: turn it on for this site, or use a browser that has it."})
+}
+
+// logout ends the session server-side, so the page needs no script for it.
+// The session cookie is SameSite=Strict, so another site cannot log a
+// user out by posting here.
+func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(api.SessionCookie); err == nil && c.Value != "" {
+		if err := p.API.Store.DeleteStaffSession(r.Context(), auth.HashToken(c.Value)); err != nil {
+			p.Log.Error("logout", "err", err)
+			http.Error(w, "logging out failed on the server; see the fleet log", http.StatusInternalServerError)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: api.SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: p.API.SecureCookie, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	u, ok := p.API.Authenticate(r)
+	if !ok {
+		redirectToLogin(w, r)
+		return
+	}
+	p.render(w, http.StatusNotFound, "notfound", view{Title: "Not found", User: u, Data: r.URL.Path})
+}
