@@ -302,4 +302,3 @@ func TestStaticAssets(t *testing.T) {
 	res, _ := get(t, http.DefaultClient, f.srv.URL+"/static/nope.js")
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
 }
-
