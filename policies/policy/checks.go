@@ -127,15 +127,36 @@ func checkTimezone(key, v string) error {
 	return nil
 }
 
+// checkWeekly catches what JSON or code could put in a schedule that the
+// YAML parser never would: unknown days, intervals out of order.
+func checkWeekly(key string, w Weekly) error {
+	for d, h := range w {
+		if !slices.Contains(Days, d) {
+			return errorf(joinKey(key, string(d)), 0, "is not a day; use mon, tue, wed, thu, fri, sat or sun")
+		}
+		if err := h.check(); err != nil {
+			return errorf(joinKey(key, string(d)), 0, "%q: %v", h, err)
+		}
+	}
+	return nil
+}
+
 func checkExceptions(key string, v []Exception) error {
 	seen := map[Date]bool{}
 	for i, e := range v {
+		item := fmt.Sprintf("%s[%d]", key, i)
 		if seen[e.Date] {
-			return errorf(fmt.Sprintf("%s[%d].date", key, i), 0, "repeats %s; give each date once", e.Date)
+			return errorf(item+".date", 0, "repeats %s; give each date once", e.Date)
 		}
 		seen[e.Date] = true
+		if _, err := ParseDate(e.Date.String()); err != nil {
+			return errorf(item+".date", 0, "must be a date like 2026-12-24, got %q", e.Date)
+		}
+		if err := e.Hours.check(); err != nil {
+			return errorf(item+".hours", 0, "%q: %v", e.Hours, err)
+		}
 		if len(e.Note) > 200 {
-			return errorf(fmt.Sprintf("%s[%d].note", key, i), 0, "is %d bytes long; keep it under 200", len(e.Note))
+			return errorf(item+".note", 0, "is %d bytes long; keep it under 200", len(e.Note))
 		}
 	}
 	return nil

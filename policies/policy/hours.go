@@ -154,6 +154,20 @@ func parseInterval(s string) (Interval, error) {
 	return Interval{Open: o, Close: c}, nil
 }
 
+// check reports intervals that ParseDayHours would refuse: out of the
+// day, empty, out of order or overlapping.
+func (h DayHours) check() error {
+	for i, iv := range h {
+		if iv.Open < 0 || iv.Close > endOfDay || iv.Close <= iv.Open {
+			return fmt.Errorf("interval %d is not within the day or closes before it opens", i+1)
+		}
+		if i > 0 && iv.Open < h[i-1].Close {
+			return fmt.Errorf("interval %d starts before the previous one ends", i+1)
+		}
+	}
+	return nil
+}
+
 // parseClock reads "H:MM" or "HH:MM", 00:00 to 24:00.
 func parseClock(s string) (Clock, error) {
 	hh, mm, ok := strings.Cut(s, ":")

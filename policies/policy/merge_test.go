@@ -191,3 +191,29 @@ func TestLayerKeys(t *testing.T) {
 	assert.False(t, l.Has("session.daily_minutes"))
 	assert.Empty(t, Layer{}.Keys())
 }
+
+func TestValidateHoursBuiltInCode(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Hours)
+		msg    string
+	}{
+		{"unknown day", func(h *Hours) { h.Weekly = Weekly{"monday": nil} }, "hours.weekly.monday is not a day"},
+		{"backwards interval", func(h *Hours) { h.Weekly = Weekly{Mon: {{Open: 600, Close: 500}}} }, `hours.weekly.mon "10:00-08:20": interval 1 is not within the day`},
+		{"past midnight", func(h *Hours) { h.Weekly = Weekly{Mon: {{Open: 600, Close: 1500}}} }, "interval 1 is not within the day"},
+		{"overlap", func(h *Hours) { h.Weekly = Weekly{Tue: {{Open: 0, Close: 600}, {Open: 500, Close: 700}}} }, "interval 2 starts before the previous one ends"},
+		{"bad exception date", func(h *Hours) { h.Exceptions = []Exception{{Date: Date{2026, 2, 30}}} }, `hours.exceptions[0].date must be a date like 2026-12-24, got "2026-02-30"`},
+		{"bad exception hours", func(h *Hours) {
+			h.Exceptions = []Exception{{Date: Date{2026, 2, 3}, Hours: DayHours{{Open: -5, Close: 10}}}}
+		}, "hours.exceptions[0].hours"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Defaults()
+			tc.change(&p.Hours)
+			err := p.Validate()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.msg)
+		})
+	}
+}

@@ -82,7 +82,7 @@ var settings = []setting{
 	field[bool]{key: "accessibility.high_contrast", get: func(p *Policy) *bool { return &p.Accessibility.HighContrast }, parse: parseBool},
 
 	field[string]{key: "hours.timezone", get: func(p *Policy) *string { return &p.Hours.Timezone }, parse: parseString, valid: checkTimezone},
-	field[Weekly]{key: "hours.weekly", get: func(p *Policy) *Weekly { return &p.Hours.Weekly }, parse: parseWeekly, join: overlayWeekly},
+	field[Weekly]{key: "hours.weekly", get: func(p *Policy) *Weekly { return &p.Hours.Weekly }, parse: parseWeekly, valid: checkWeekly, join: overlayWeekly},
 	field[[]Exception]{key: "hours.exceptions", get: func(p *Policy) *[]Exception { return &p.Hours.Exceptions }, parse: parseExceptions, valid: checkExceptions, join: mergeExceptions},
 }
 
