@@ -1,0 +1,139 @@
+package wipe
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Step names used in receipts.
+const (
+	StepRequest   = "request"
+	StepProcesses = "processes"
+	StepSystemd   = "systemd"
+	StepCron      = "cron"
+	StepAt        = "at"
+	StepPrint     = "print"
+	StepClipboard = "clipboard"
+	StepHome      = "home"
+	StepTemp      = "temp"
+	StepVerify    = "verify"
+)
+
+// Receipt is the record of one wipe. It is what the agent reports to the
+// fleet and what decides whether the terminal stays in service.
+type Receipt struct {
+	SessionID      string        `json:"session_id"`
+	Trigger        Trigger       `json:"trigger"`
+	User           string        `json:"user"`
+	Strategy       Strategy      `json:"strategy,omitempty"`
+	StartedAt      time.Time     `json:"started_at"`
+	EndedAt        time.Time     `json:"ended_at"`
+	Duration       time.Duration `json:"duration_ns"`
+	FilesRemoved   int64         `json:"files_removed"`
+	BytesRemoved   int64         `json:"bytes_removed"`
+	ProcessesEnded int           `json:"processes_ended"`
+	// Verified is true only when every step ran without failure and the
+	// independent check found nothing of the visitor left.
+	Verified     bool      `json:"verified"`
+	Failures     []Failure `json:"failures,omitempty"`
+	StepsRun     []string  `json:"steps_run"`
+	StepsSkipped []string  `json:"steps_skipped,omitempty"`
+}
+
+// Failure is one thing the wipe could not do or found left over.
+type Failure struct {
+	Step  string `json:"step"`
+	Path  string `json:"path,omitempty"`
+	Error string `json:"error"`
+}
+
+func (f Failure) String() string {
+	if f.Path == "" {
+		return fmt.Sprintf("%s: %s", f.Step, f.Error)
+	}
+	return fmt.Sprintf("%s: %q: %s", f.Step, f.Path, f.Error)
+}
+
+// maxFailures caps the failures kept in one receipt: a hostile home can hold
+// millions of bad entries, and the first ones are enough to act on.
+const maxFailures = 200
+
+// recorder builds a Receipt. It is safe for concurrent use so that steps
+// may run in parallel.
+type recorder struct {
+	mu      sync.Mutex
+	r       Receipt
+	dropped int
+}
+
+func newRecorder(req Request, now time.Time) *recorder {
+	return &recorder{r: Receipt{
+		SessionID: req.SessionID,
+		Trigger:   req.Trigger,
+		User:      req.User,
+		StartedAt: now,
+		StepsRun:  []string{},
+	}}
+}
+
+func (rc *recorder) fail(step, path string, err error) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.r.Failures) >= maxFailures {
+		rc.dropped++
+		return
+	}
+	rc.r.Failures = append(rc.r.Failures, Failure{Step: step, Path: path, Error: err.Error()})
+}
+
+func (rc *recorder) ran(step string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.r.StepsRun = append(rc.r.StepsRun, step)
+}
+
+func (rc *recorder) skipped(step, reason string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.r.StepsSkipped = append(rc.r.StepsSkipped, step+": "+reason)
+}
+
+func (rc *recorder) removed(files, bytes int64) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.r.FilesRemoved += files
+	rc.r.BytesRemoved += bytes
+}
+
+func (rc *recorder) ended(n int) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.r.ProcessesEnded += n
+}
+
+func (rc *recorder) setStrategy(s Strategy) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.r.Strategy = s
+}
+
+func (rc *recorder) failed() bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.r.Failures) > 0
+}
+
+// finish seals the receipt. verified is the verdict of the independent
+// check; any recorded failure overrides it.
+func (rc *recorder) finish(verified bool, now time.Time) Receipt {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.dropped > 0 {
+		rc.r.Failures = append(rc.r.Failures, Failure{Step: StepVerify, Error: fmt.Sprintf("%d more failures not listed", rc.dropped)})
+	}
+	rc.r.EndedAt = now
+	rc.r.Duration = now.Sub(rc.r.StartedAt)
+	rc.r.Verified = verified && len(rc.r.Failures) == 0
+	return rc.r
+}

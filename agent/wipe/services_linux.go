@@ -1,0 +1,150 @@
+package wipe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Places other programs keep a user's scheduled work. Variables so that
+// tests can point them at temporary directories.
+var (
+	lingerDir     = "/var/lib/systemd/linger"
+	systemdRunDir = "/run/systemd/system"
+	cronSpools    = []string{"/var/spool/cron/crontabs", "/var/spool/cron"}
+	atSpools      = []string{"/var/spool/cron/atjobs", "/var/spool/cron/atspool", "/var/spool/at"}
+)
+
+// runTool runs a helper command with a timeout and returns its output.
+func runTool(ctx context.Context, timeout time.Duration, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func haveTool(name string) bool {
+	_, err := exec.LookPath(name)
+	return err == nil
+}
+
+// endSystemd stops the user's systemd manager and lingering, so no user
+// unit outlives the session or starts in the next one.
+func (e *linuxEngine) endSystemd(ctx context.Context, rc *recorder, user string) {
+	lingerFile := filepath.Join(lingerDir, user)
+	if err := os.Remove(lingerFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		rc.fail(StepSystemd, lingerFile, fmt.Errorf("remove linger flag: %w", err))
+	}
+	if !haveTool("loginctl") {
+		rc.skipped(StepSystemd, "loginctl not installed")
+		return
+	}
+	if _, err := os.Stat(systemdRunDir); err != nil {
+		rc.skipped(StepSystemd, "systemd is not the init system")
+		return
+	}
+	for _, verb := range []string{"terminate-user", "disable-linger"} {
+		out, err := runTool(ctx, e.opts.CommandTimeout, "loginctl", verb, user)
+		if err != nil && !strings.Contains(out, "not logged in") {
+			rc.fail(StepSystemd, "", fmt.Errorf("loginctl %s %s: %w: %s", verb, user, err, out))
+		}
+	}
+	rc.ran(StepSystemd)
+}
+
+// endCron removes the user's crontab.
+func (e *linuxEngine) endCron(ctx context.Context, rc *recorder, user string) {
+	found := false
+	if haveTool("crontab") {
+		found = true
+		out, err := runTool(ctx, e.opts.CommandTimeout, "crontab", "-r", "-u", user)
+		if err != nil && !strings.Contains(out, "no crontab") {
+			rc.fail(StepCron, "", fmt.Errorf("crontab -r -u %s: %w: %s", user, err, out))
+		}
+	}
+	for _, dir := range cronSpools {
+		if _, err := os.Stat(dir); err != nil {
+			continue
+		}
+		found = true
+		removeRegular(rc, StepCron, filepath.Join(dir, user))
+	}
+	if !found {
+		rc.skipped(StepCron, "not installed")
+		return
+	}
+	rc.ran(StepCron)
+}
+
+// endAt removes the user's at jobs: at keeps each job in a spool file owned
+// by the user who queued it.
+func (e *linuxEngine) endAt(rc *recorder, uid uint32) {
+	found := false
+	for _, dir := range atSpools {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		found = true
+		for _, ent := range ents {
+			info, err := ent.Info()
+			if err != nil || !info.Mode().IsRegular() {
+				continue
+			}
+			if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Uid == uid {
+				removeRegular(rc, StepAt, filepath.Join(dir, ent.Name()))
+			}
+		}
+	}
+	if !found {
+		rc.skipped(StepAt, "not installed")
+		return
+	}
+	rc.ran(StepAt)
+}
+
+// removeRegular removes path if it is a regular file (never a directory or
+// what a symlink points to).
+func removeRegular(rc *recorder, step, path string) {
+	info, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if err == nil && !info.Mode().IsRegular() {
+		err = fmt.Errorf("is a %s, not a regular file", info.Mode().Type())
+	}
+	if err == nil {
+		err = os.Remove(path)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		rc.fail(step, path, err)
+	}
+}
+
+// endPrint cancels the user's print jobs. A spooler that cannot be asked
+// fails the wipe: the jobs might print for the next visitor to pick up.
+func (e *linuxEngine) endPrint(ctx context.Context, rc *recorder, user string) {
+	var name string
+	var args []string
+	switch {
+	case haveTool("cancel"):
+		name, args = "cancel", []string{"-u", user}
+	case haveTool("lprm"):
+		name, args = "lprm", []string{"-U", user, "-"}
+	default:
+		rc.skipped(StepPrint, "CUPS not installed")
+		return
+	}
+	out, err := runTool(ctx, e.opts.CommandTimeout, name, args...)
+	if err != nil {
+		rc.fail(StepPrint, "", fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, out))
+		return
+	}
+	rc.ran(StepPrint)
+}

@@ -1,0 +1,2 @@
+# Piste visitor login profile.
+[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"
