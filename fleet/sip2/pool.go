@@ -122,13 +122,14 @@ func (p *Pool) Authenticate(ctx context.Context, card, pin string) (Patron, erro
 	defer func() { <-p.slots }()
 
 	for attempt := 1; ; attempt++ {
-		patron, reused, err := p.try(ctx, card, pin)
+		patron, reused, err := p.try(ctx, card, pin, attempt > 1)
 		if err == nil {
 			return patron, nil
 		}
 		// An idle connection may have been closed by the server since its
-		// last use; one retry on a new connection hides that. A timeout is
-		// not retried: it would only double the wait.
+		// last use; one retry on a newly dialled connection hides that (the
+		// other idle ones may be dead too). A timeout is not retried: it
+		// would only double the wait.
 		if reused && attempt == 1 && !errors.Is(err, ErrTimeout) && ctx.Err() == nil {
 			p.cfg.Logger.Info("sip2: reused connection failed, retrying on a new one", "err", err)
 			continue
@@ -137,8 +138,8 @@ func (p *Pool) Authenticate(ctx context.Context, card, pin string) (Patron, erro
 	}
 }
 
-func (p *Pool) try(ctx context.Context, card, pin string) (Patron, bool, error) {
-	c, reused, err := p.get(ctx)
+func (p *Pool) try(ctx context.Context, card, pin string, fresh bool) (Patron, bool, error) {
+	c, reused, err := p.get(ctx, fresh)
 	if err != nil {
 		return Patron{}, false, err
 	}
@@ -152,14 +153,15 @@ func (p *Pool) try(ctx context.Context, card, pin string) (Patron, bool, error) 
 	return patron, reused, err
 }
 
-// get returns an idle connection or dials and logs in a new one.
-func (p *Pool) get(ctx context.Context) (*Client, bool, error) {
+// get returns an idle connection, unless fresh, or dials and logs in a
+// new one.
+func (p *Pool) get(ctx context.Context, fresh bool) (*Client, bool, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return nil, false, ErrPoolClosed
 	}
-	if n := len(p.idle); n > 0 {
+	if n := len(p.idle); n > 0 && !fresh {
 		c := p.idle[n-1]
 		p.idle = p.idle[:n-1]
 		p.mu.Unlock()

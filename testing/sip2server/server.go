@@ -86,6 +86,7 @@ type Server struct {
 	clock    func() time.Time
 	faults   Faults
 	conns    map[net.Conn]struct{}
+	accepted int
 	listener net.Listener
 	closed   bool
 	done     chan struct{}
@@ -221,7 +222,15 @@ func (s *Server) track(c net.Conn) bool {
 		return false
 	}
 	s.conns[c] = struct{}{}
+	s.accepted++
 	return true
+}
+
+// Accepted is how many connections the server has accepted so far.
+func (s *Server) Accepted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
 }
 
 func (s *Server) untrack(c net.Conn) {
