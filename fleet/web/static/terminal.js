@@ -66,6 +66,19 @@
       Math.round(last[1]) + ' %, disk ' + Math.round(last[2]) + ' %. Highest CPU ' + Math.round(peak) + ' %.';
   }
 
+  // ticks labels the time axis at whole local hours divisible by six,
+  // and "now" at the right end.
+  function ticks(start, end) {
+    var out = [], d = new Date(start);
+    d.setMinutes(0, 0, 0);
+    do d.setHours(d.getHours() + 1); while (d.getHours() % 6 !== 0);
+    for (; d.getTime() < end - 90 * 60 * 1000; d.setHours(d.getHours() + 6)) {
+      out.push({ t: d.getTime(), anchor: 'middle', label: String(d.getHours()).padStart(2, '0') + ':00' });
+    }
+    out.push({ t: end, anchor: 'end', label: 'now' });
+    return out;
+  }
+
   function draw(list) {
     var fig = document.getElementById('chart');
     var end = P.now(), start = end - DAY;
@@ -78,7 +91,9 @@
       fig.firstChild.className = 'chart-msg';
       return;
     }
-    var W = 640, H = 220, L = 44, R = 12, T = 10, B = 28;
+    // Drawn at the figure's own pixel width, so labels keep their size
+    // on a phone instead of shrinking with a scaled drawing.
+    var W = Math.max(fig.clientWidth || 640, 280), H = 220, L = 44, R = 12, T = 10, B = 28;
     var x = function (t) { return L + (t - start) / DAY * (W - L - R); };
     var y = function (v) { return T + (1 - Math.min(Math.max(v, 0), 100) / 100) * (H - T - B); };
     var svg = el('svg', {
@@ -91,11 +106,9 @@
       svg.appendChild(el('line', { class: 'grid', x1: L, x2: W - R, y1: y(v), y2: y(v) }));
       svg.appendChild(el('text', { class: 'axis', x: L - 6, y: y(v) + 4, 'text-anchor': 'end' }, v + ' %'));
     });
-    for (var h = 0; h <= 24; h += 6) {
-      var t = start + h * 3600 * 1000;
-      var label = h === 24 ? 'now' : new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-      svg.appendChild(el('text', { class: 'axis', x: x(t), y: H - 8, 'text-anchor': h === 0 ? 'start' : h === 24 ? 'end' : 'middle' }, label));
-    }
+    ticks(start, end).forEach(function (tk) {
+      svg.appendChild(el('text', { class: 'axis', x: x(tk.t), y: H - 8, 'text-anchor': tk.anchor }, tk.label));
+    });
     var points = bucket(samples, x);
     segments(points).forEach(function (seg) {
       series.forEach(function (s, i) {
@@ -110,11 +123,21 @@
     fig.appendChild(svg);
   }
 
+  var history = null;
+
   function loadChart() {
     P.api('GET', base + '/health').then(function (res) {
-      if (res.status === 200) draw(res.body || []);
+      if (res.status !== 200) return;
+      history = res.body || [];
+      draw(history);
     });
   }
+
+  var resizeTimer;
+  window.addEventListener('resize', function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { if (history) draw(history); }, 150);
+  });
 
   // ---- fields ----
 
