@@ -51,7 +51,7 @@ func TestParse(t *testing.T) {
 		check   func(t *testing.T, m Message)
 	}{
 		{
-			name:  "patron info with unknown extension codes",
+			name: "patron info with unknown extension codes",
 			// AZ0000 is replaced with the right checksum below.
 			frame: "64  Y           00020261127    051504000000000000000100000000AOUWOLS|AAdjfiander|AEDavid J. Fiander|BLY|CQY|PA20501231|XIdjfiander|AY1AZ0000",
 			check: func(t *testing.T, m Message) {

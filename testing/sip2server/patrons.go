@@ -110,3 +110,26 @@ func LoadPatrons(path string) ([]Patron, error) {
 	}
 	return f.Patrons, nil
 }
+
+// DemoPatrons are the cards a Piste demo uses, besides ReferencePatrons.
+// All PINs are 1234.
+//
+//	20000001, 20000002, 20000003  ordinary cards
+//	20000004                      blocked: card reported lost
+//	20000005                      owes 12.50 EUR
+func DemoPatrons() []Patron {
+	ordinary := func(id, name string) Patron {
+		return Patron{ID: id, PIN: "1234", Name: name, Expires: "20351231", Class: "A", Internet: true}
+	}
+	blocked := ordinary("20000004", "Blocked Demo")
+	blocked.Flags = []string{"card reported lost"}
+	fees := ordinary("20000005", "Fees Demo")
+	fees.FeeAmount, fees.Currency = "12.50", "EUR"
+	fees.FineItems = []string{"Overdue: Seitseman veljesta"}
+	return []Patron{
+		ordinary("20000001", "Aino Demo"),
+		ordinary("20000002", "Eero Demo"),
+		ordinary("20000003", "Linnea Demo"),
+		blocked, fees,
+	}
+}

@@ -137,6 +137,7 @@ func connState(t *testing.T, conn net.Conn, r *bufio.Reader) string {
 func TestReplayTranscripts(t *testing.T) {
 	for _, tr := range loadTranscripts(t) {
 		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
 			srv := startServer(t, Config{})
 			conn, r := dialServer(t, srv)
 			for i, ex := range tr.exchanges {
@@ -229,6 +230,7 @@ func TestBehaviourNotInTranscripts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv := startServer(t, Config{})
 			conn, r := dialServer(t, srv)
 			for _, s := range tc.sends {
@@ -273,4 +275,11 @@ func TestPlainUTF8Echo(t *testing.T) {
 	aa, _ := m.Field("AA")
 	assert.Equal(t, "Järvenpää", aa)
 	assert.True(t, strings.HasPrefix(m.Fixed, unknownStatus))
+}
+
+func readFrame(r *bufio.Reader) ([]byte, error) { return sip2.ReadFrame(r) }
+
+// parseReply decodes a reply the way a client would.
+func parseReply(b []byte) (sip2.Message, error) {
+	return sip2.Parse(bytes.TrimSuffix(b, []byte("\r")))
 }
