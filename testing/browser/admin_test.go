@@ -251,6 +251,25 @@ func TestAdminPages(t *testing.T) {
 			assert.Equal(t, "1", counts(t, ctx)["online"])
 			screenshot(t, ctx, "admin-terminals.png")
 		}},
+		{"live view reconnects after the network drops", func(t *testing.T) {
+			proxy := newLinkProxy(t, strings.TrimPrefix(base, "http://"))
+			// Cookies are not bound to a port: the session holds through the proxy.
+			do(t, ctx, chromedp.Navigate(proxy.URL()+"/"), chromedp.WaitVisible(chromedp.ID("terminals")))
+			waitJS(t, ctx, `document.getElementById('live').dataset.state === 'live'`, "live indicator")
+			do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.pisteNoReload = true`))
+			proxy.cut()
+			waitJS(t, ctx, `document.getElementById('live').dataset.state === 'reconnecting'`, "reconnecting indicator")
+			assert.Equal(t, "Reconnecting…", text(t, ctx, "#live"))
+			// A change while the page is cut off arrives with the full
+			// list the fleet sends on reconnect.
+			ag.pc2.health(time.Now(), 55, 62, 48, 5*time.Hour+13*time.Minute)
+			proxy.restore()
+			waitJS(t, ctx, `document.getElementById('live').dataset.state === 'live'`, "live again")
+			waitJS(t, ctx, fmt.Sprintf(`document.querySelector('tr[data-id=%q]').cells[%d].textContent === '55 %%'`, ag.pc2.ID, colCPU),
+				"CPU 55 % on kallio-pc-02")
+			waitJS(t, ctx, `window.pisteNoReload === true`, "the same page, not a reload")
+			do(t, ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("terminals")))
+		}},
 		{"branch filter from the form", func(t *testing.T) {
 			do(t, ctx, chromedp.SetValue(chromedp.ID("f-branch"), "toolo"))
 			navigateByClick(t, ctx, ".filters button[type=submit]")
