@@ -22,7 +22,7 @@ var (
 	// ErrLoginRejected means the 93 login was answered with 940.
 	ErrLoginRejected = errors.New("sip2: library system rejected the SIP2 login")
 	// ErrResendLimit means the server kept asking for a resend (96) or
-	// kept sending responses with a bad checksum.
+	// kept sending responses that could not be read.
 	ErrResendLimit = errors.New("sip2: too many resends")
 	// ErrUnexpected means the response is not the one the request needs.
 	ErrUnexpected = errors.New("sip2: unexpected response")
@@ -142,8 +142,9 @@ func (c *Client) patron(ctx context.Context, req Message, want string) (Patron, 
 
 // Exchange sends req with the next sequence number and a checksum and
 // returns the response, which must have message id want. It answers a 96
-// by resending req and a response with a bad checksum by sending 97, each
-// at most maxResends times. After any error the Client is Broken.
+// by resending req, and an unreadable response (bad checksum, garbled or
+// cut short) by sending 97, each at most maxResends times. After any
+// error the Client is Broken.
 func (c *Client) Exchange(ctx context.Context, req Message, want string) (Message, error) {
 	if c.broken {
 		return Message{}, ErrClientBroken
@@ -179,15 +180,16 @@ func (c *Client) exchange(req Message, want string) (Message, error) {
 	if err := c.write(frame); err != nil {
 		return Message{}, err
 	}
-	resends, badSums, asked := 0, 0, false
+	resends, unreadable, asked := 0, 0, false
 	for {
 		resp, err := c.read()
+		var bad *unreadableError
 		switch {
-		case errors.Is(err, ErrChecksum):
-			if badSums++; badSums > maxResends {
-				return Message{}, fmt.Errorf("%w: %d responses to %s failed the checksum: %w", ErrResendLimit, badSums, req.ID, err)
+		case errors.As(err, &bad):
+			if unreadable++; unreadable > maxResends {
+				return Message{}, fmt.Errorf("%w: %d responses to %s could not be read: %w", ErrResendLimit, unreadable, req.ID, err)
 			}
-			c.opt.Logger.Warn("sip2: response checksum failed, asking for resend", "request", req.ID, "attempt", badSums)
+			c.opt.Logger.Warn("sip2: response unreadable, asking for resend", "request", req.ID, "attempt", unreadable, "err", err)
 			asked = true
 			err = c.write(Message{ID: "97", Seq: -1, Checksum: true}.Encode())
 		case err != nil:
@@ -233,10 +235,18 @@ func (c *Client) read() (Message, error) {
 	}
 	m, err := Parse(frame)
 	if err != nil {
-		return m, fmt.Errorf("sip2: read response (%d bytes): %w", len(frame), err)
+		return m, &unreadableError{fmt.Errorf("sip2: read response (%d bytes): %w", len(frame), err)}
 	}
 	return m, nil
 }
+
+// unreadableError marks a whole frame that failed to decode: a bad
+// checksum, or bytes garbled or cut short on the way. Asking for the
+// response again (97) may help, unlike after a connection error.
+type unreadableError struct{ err error }
+
+func (e *unreadableError) Error() string { return e.err.Error() }
+func (e *unreadableError) Unwrap() error { return e.err }
 
 // ioError sorts a connection error into ErrTimeout or ErrConnClosed so
 // callers can tell them apart.
