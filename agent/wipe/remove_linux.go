@@ -28,7 +28,7 @@ func (r *remover) removeEntry(dirfd int, name, path string, st stat) {
 		return
 	}
 	if !st.isDir() {
-		r.unlink(dirfd, name, path, st)
+		r.report(path, r.unlink(dirfd, name, st))
 		return
 	}
 	fd, err := openDirAt(dirfd, name, st)
@@ -37,56 +37,73 @@ func (r *remover) removeEntry(dirfd int, name, path string, st stat) {
 		return
 	}
 	defer unix.Close(fd)
-	r.unprotectDir(fd, path)
+	r.report(path, r.unprotectDir(fd))
 	w := walker{
 		visit: func(e walkEntry) bool {
 			switch {
 			case e.st.mountRoot:
 				r.fail(e.rel(), errMountPoint)
 			case !e.st.isDir():
-				r.unlink(e.dirfd, e.name, e.rel(), e.st)
+				if err := r.unlink(e.dirfd, e.name, e.st); err != nil {
+					r.fail(e.rel(), err)
+				}
 			}
 			return e.st.isDir()
 		},
-		enter: func(fd int, e walkEntry) { r.unprotectDir(fd, e.rel()) },
-		leave: func(e walkEntry) { r.rmdir(e.dirfd, e.name, e.rel()) },
-		fail:  r.fail,
+		enter: func(fd int, e walkEntry) {
+			if err := r.unprotectDir(fd); err != nil {
+				r.fail(e.rel(), err)
+			}
+		},
+		leave: func(e walkEntry) {
+			if err := rmdir(e.dirfd, e.name); err != nil {
+				r.fail(e.rel(), err)
+			}
+		},
+		fail: r.fail,
 	}
 	if err := w.walk(fd, path); err != nil {
 		r.fail(path, err)
 		return
 	}
-	r.rmdir(dirfd, name, path)
+	r.report(path, rmdir(dirfd, name))
+}
+
+func (r *remover) report(path string, err error) {
+	if err != nil {
+		r.fail(path, err)
+	}
 }
 
 // unprotectDir clears immutable and append-only flags on a directory so that
 // its entries can be unlinked. Directories cannot be hard-linked, so the flag
 // change cannot reach anything outside the tree.
-func (r *remover) unprotectDir(fd int, path string) {
+func (r *remover) unprotectDir(fd int) error {
 	if r.keepImmutable {
-		return
+		return nil
 	}
-	if err := clearProtection(fd); err != nil {
-		r.fail(path, err)
-	}
+	return clearProtection(fd)
 }
 
-func (r *remover) unlink(dirfd int, name, path string, st stat) {
+// unlink removes one entry that is not a directory. Paths are built only
+// for failures: in a 10,000-deep tree building each would cost more than
+// the removal.
+func (r *remover) unlink(dirfd int, name string, st stat) error {
 	err := unix.Unlinkat(dirfd, name, 0)
 	if errors.Is(err, unix.EPERM) && st.isReg() {
 		err = r.unlinkProtected(dirfd, name, st)
 	}
 	if errors.Is(err, unix.ENOENT) {
-		return
+		return nil
 	}
 	if err != nil {
-		r.fail(path, fmt.Errorf("unlink: %w", err))
-		return
+		return fmt.Errorf("unlink: %w", err)
 	}
 	r.files++
 	if st.isReg() {
 		r.bytes += st.size
 	}
+	return nil
 }
 
 // unlinkProtected clears the immutable or append-only flag of a regular file
@@ -110,9 +127,10 @@ func (r *remover) unlinkProtected(dirfd int, name string, st stat) error {
 	return unix.Unlinkat(dirfd, name, 0)
 }
 
-func (r *remover) rmdir(dirfd int, name, path string) {
+func rmdir(dirfd int, name string) error {
 	err := unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
 	if err != nil && !errors.Is(err, unix.ENOENT) {
-		r.fail(path, fmt.Errorf("remove directory: %w", err))
+		return fmt.Errorf("remove directory: %w", err)
 	}
+	return nil
 }

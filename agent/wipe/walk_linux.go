@@ -3,6 +3,7 @@ package wipe
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -50,11 +51,19 @@ type frame struct {
 }
 
 func (w *walker) rel(name string) string {
-	p := w.root
+	var b strings.Builder
+	b.WriteString(w.root)
 	for _, f := range w.stack[1:] {
-		p = join(p, f.name)
+		if b.Len() > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(f.name)
 	}
-	return join(p, name)
+	if name != "" && b.Len() > 0 {
+		b.WriteByte('/')
+	}
+	b.WriteString(name)
+	return b.String()
 }
 
 // walk visits everything below rootfd, which stays open and owned by the
