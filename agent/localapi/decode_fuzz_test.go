@@ -1,0 +1,46 @@
+package localapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// FuzzDecodeRequest feeds arbitrary bodies to the request decoder: it must
+// never panic, must answer every rejection with a 4xx and a code, and what
+// it accepts must survive a JSON round trip unchanged.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, seed := range []string{
+		`{"card":"123","pin":"4321"}`, `{"code":"G-1"}`, `{"language":"fi"}`,
+		`{"text_scale":150,"high_contrast":true}`, `{"topic":"print","note":"x"}`,
+		``, `null`, `{`, `{"card":1}`, `{"x":1}`, `{}{}`, `[1,2]`, "\xff\xfe", `{"pin":"\u0000"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		targets := []func() any{
+			func() any { return &LoginRequest{} }, func() any { return &GuestRequest{} },
+			func() any { return &LanguageRequest{} }, func() any { return &Accessibility{} },
+			func() any { return &HelpRequest{} },
+		}
+		for _, newTarget := range targets {
+			v := newTarget()
+			apiErr := decodeRequest(bytes.NewReader(body), v, false)
+			if apiErr != nil {
+				assert.GreaterOrEqual(t, apiErr.StatusCode, 400)
+				assert.Less(t, apiErr.StatusCode, 500)
+				assert.NotEmpty(t, apiErr.Code)
+				assert.NotEmpty(t, apiErr.Message)
+				continue
+			}
+			again, err := json.Marshal(v)
+			require.NoError(t, err)
+			w := newTarget()
+			require.Nil(t, decodeRequest(bytes.NewReader(again), w, false), "re-encoded %s", again)
+			assert.Equal(t, v, w)
+		}
+	})
+}
