@@ -20,15 +20,6 @@ func readMounts() ([]mount, error) {
 	return parseMountInfo(string(b))
 }
 
-// topMount returns the mount a lookup of path sees, if path is a mount point.
-func topMount(ms []mount, path string) (mount, bool) {
-	at := mountsAt(ms, path)
-	if len(at) == 0 {
-		return mount{}, false
-	}
-	return at[len(at)-1], true
-}
-
 // unmountOwn removes the engine's mounts stacked on path (those with the
 // given source), newest first. A mount still busy after the visitor's
 // processes ended is detached: no process of the visitor can reach it any

@@ -100,6 +100,15 @@ func mountsAt(ms []mount, path string) []mount {
 	return out
 }
 
+// topMount returns the mount a lookup of path sees, if path is a mount point.
+func topMount(ms []mount, path string) (mount, bool) {
+	at := mountsAt(ms, path)
+	if len(at) == 0 {
+		return mount{}, false
+	}
+	return at[len(at)-1], true
+}
+
 // mountsBelow returns the mounts strictly inside dir.
 func mountsBelow(ms []mount, dir string) []mount {
 	var out []mount

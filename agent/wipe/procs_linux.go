@@ -11,11 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-type proc struct {
-	pid  int
-	name string
-}
-
 // userProcs lists the live processes that run as uid.
 func userProcs(uid uint32) ([]proc, error) {
 	ents, err := os.ReadDir("/proc")

@@ -6,6 +6,12 @@ import (
 	"strings"
 )
 
+// proc is a process found to belong to the visitor.
+type proc struct {
+	pid  int
+	name string
+}
+
 // procStatus is what the engine reads from /proc/PID/status.
 type procStatus struct {
 	Name  string
