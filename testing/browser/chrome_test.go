@@ -20,7 +20,7 @@ const chromiumPath = "/usr/bin/chromium"
 // newBrowser starts a headless Chromium with a fresh profile; the flags
 // keep it from reaching for the network on its own (the test machine has
 // none). Tabs made from the returned context share the browser.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a real browser; skipped with -short")

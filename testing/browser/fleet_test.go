@@ -18,7 +18,7 @@ const password = "correct horse battery"
 
 // startFleet runs a real fleet server in-process on a loopback port with
 // its own data directory.
-func startFleet(t *testing.T) *server.Server {
+func startFleet(t testing.TB) *server.Server {
 	t.Helper()
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), TLS: server.TLSOff},
 		slog.New(slog.DiscardHandler))
@@ -33,12 +33,12 @@ func startFleet(t *testing.T) *server.Server {
 }
 
 // addBranch and addUser do what `piste-fleet branch add` and `user add` do.
-func addBranch(t *testing.T, srv *server.Server, id, name string) {
+func addBranch(t testing.TB, srv *server.Server, id, name string) {
 	t.Helper()
 	require.NoError(t, srv.Store.AddBranch(context.Background(), store.Branch{ID: id, Name: name, TZ: "Europe/Helsinki"}))
 }
 
-func addUser(t *testing.T, srv *server.Server, name, role, branch string) {
+func addUser(t testing.TB, srv *server.Server, name, role, branch string) {
 	t.Helper()
 	hash, err := auth.HashPassword(password)
 	require.NoError(t, err)
