@@ -82,6 +82,15 @@ func testWipeEndToEnd(t *testing.T, s Strategy) {
 		require.NoError(t, os.WriteFile(f, []byte("job"), 0o600))
 		require.NoError(t, os.Chown(f, int(u.uid), int(u.gid)))
 	}
+	crontab := haveTool("crontab")
+	if crontab {
+		runAs(t, u, `echo '* * * * * echo visitor' | crontab -`)
+	}
+	printer := addPausedPrinter(t, u)
+	if printer != "" {
+		runAs(t, u, `echo "visitor's boarding pass" | lp -d `+printer)
+		require.NotEmpty(t, jobsOf(lpstatJobs(t), u.name))
+	}
 	startAs(t, u, `trap "" TERM; sleep 600`)
 	startAs(t, u, `for i in 1 2 3; do sleep 600 & done; wait`)
 	startAs(t, u, `setsid sh -c 'sleep 600 &' ; sleep 600`)
@@ -91,7 +100,6 @@ func testWipeEndToEnd(t *testing.T, s Strategy) {
 
 	r := e.Wipe(context.Background(), req)
 
-	t.Logf("receipt:\n%s", receiptJSON(r))
 	requireVerified(t, r)
 	assert.Equal(t, s, r.Strategy)
 	assert.Empty(t, r.Failures)
@@ -105,6 +113,36 @@ func testWipeEndToEnd(t *testing.T, s Strategy) {
 	}
 	assert.Equal(t, passwd, sha256File(t, "/etc/passwd"))
 	assert.Contains(t, strings.Join(r.StepsRun, "\n"), "clipboard")
+	if crontab {
+		out, _ := exec.Command("crontab", "-l", "-u", u.name).CombinedOutput()
+		assert.Contains(t, string(out), "no crontab")
+	}
+	if printer != "" {
+		assert.Empty(t, jobsOf(lpstatJobs(t), u.name), "print jobs of the visitor left")
+	}
+}
+
+// addPausedPrinter adds a CUPS printer that keeps jobs queued (it is paused,
+// and points at a closed loopback port so nothing is sent anywhere), or
+// returns "" when no scheduler runs here.
+func addPausedPrinter(t *testing.T, u testUser) string {
+	t.Helper()
+	if out, err := exec.Command("lpstat", "-r").CombinedOutput(); err != nil || !strings.Contains(string(out), "is running") {
+		return ""
+	}
+	printer := "piste-test-" + u.name
+	out, err := exec.Command("lpadmin", "-p", printer, "-E", "-v", "ipp://127.0.0.1:9/printers/none").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	t.Cleanup(func() { _ = exec.Command("lpadmin", "-x", printer).Run() })
+	require.NoError(t, exec.Command("cupsdisable", printer).Run())
+	return printer
+}
+
+func lpstatJobs(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("lpstat", "-o").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return string(out)
 }
 
 func sha256File(t *testing.T, p string) [32]byte {
@@ -131,4 +169,21 @@ func TestWipeRemovesCrontabWithCronTools(t *testing.T) {
 	requireVerified(t, r)
 	out, _ = exec.Command("crontab", "-l", "-u", u.name).CombinedOutput()
 	assert.Contains(t, string(out), "no crontab")
+}
+
+// TestWipeCancelsPrintJobs needs a running CUPS scheduler with lpadmin.
+func TestWipeCancelsPrintJobs(t *testing.T) {
+	u := newTestUser(t)
+	printer := addPausedPrinter(t, u)
+	if printer == "" {
+		t.Skip("needs a running CUPS scheduler (cupsd) and its client tools")
+	}
+	runAs(t, u, `echo "visitor's boarding pass" | lp -d `+printer)
+	require.NotEmpty(t, jobsOf(lpstatJobs(t), u.name), "the job must be queued before the wipe")
+
+	r := newTestEngine(t, Options{}).Wipe(context.Background(), request(u, makeSkeleton(t), StrategyFiles))
+
+	requireVerified(t, r)
+	assert.Contains(t, r.StepsRun, StepPrint)
+	assert.Empty(t, jobsOf(lpstatJobs(t), u.name))
 }

@@ -73,7 +73,11 @@ func mountOverlay(dir, lower, upper, work string) error {
 }
 
 // probeStrategies tries each mount strategy on scratch directories below
-// stateDir and returns the usable ones, fastest first.
+// stateDir and returns the usable ones, preferred first: tmpfs, then
+// overlay, then files. tmpfs and overlay wipe equally fast when the
+// skeleton is small (hashing the home for verification dominates), and a
+// tmpfs home behaves like any local directory, while an overlay refuses
+// some directory renames (EXDEV) that programs do not all expect.
 func probeStrategies(stateDir string) []Strategy {
 	dir := filepath.Join(stateDir, "probe")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -96,5 +100,5 @@ func probeStrategies(stateDir string) []Strategy {
 		return usable
 	}
 	unix.Unmount(m, unix.MNT_DETACH)
-	return append([]Strategy{StrategyOverlay}, usable...)
+	return []Strategy{StrategyTmpfs, StrategyOverlay, StrategyFiles}
 }

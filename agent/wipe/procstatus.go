@@ -72,3 +72,16 @@ func (ps procStatus) runsAs(uid uint32) bool {
 // dead reports a zombie or a process being torn down: it holds no memory or
 // files, and only its parent can make it go away.
 func (ps procStatus) dead() bool { return ps.State == 'Z' || ps.State == 'X' }
+
+// jobsOf returns the ids of user's jobs in the output of "lpstat -o", whose
+// lines start with the job id and the user name.
+func jobsOf(lpstat, user string) []string {
+	var ids []string
+	for line := range strings.SplitSeq(lpstat, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[1] == user && !strings.HasPrefix(f[0], "-") {
+			ids = append(ids, f[0])
+		}
+	}
+	return ids
+}

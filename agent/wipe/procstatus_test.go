@@ -2,6 +2,7 @@ package wipe
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,6 +45,28 @@ func FuzzParseProcStatus(f *testing.F) {
 		ps, err := parseProcStatus(text)
 		if err == nil {
 			_ = ps.runsAs(ps.UIDs[0])
+		}
+	})
+}
+
+func TestJobsOf(t *testing.T) {
+	out := "pt2-4                   piste-visitor     1024   Fri Nov 27 06:38:51 2026\n" +
+		"office-laser-12         staff             2048   Fri Nov 27 06:39:00 2026\n" +
+		"pt2-5                   piste-visitor     1024   Fri Nov 27 06:38:55 2026\n" +
+		"-x                      piste-visitor     1     odd line\n\n"
+	assert.Equal(t, []string{"pt2-4", "pt2-5"}, jobsOf(out, "piste-visitor"))
+	assert.Equal(t, []string{"office-laser-12"}, jobsOf(out, "staff"))
+	assert.Empty(t, jobsOf(out, "piste"))
+	assert.Empty(t, jobsOf("", "piste-visitor"))
+}
+
+func FuzzJobsOf(f *testing.F) {
+	f.Add("pt2-4 piste-visitor 1024 Fri Nov 27 06:38:51 2026\n", "piste-visitor")
+	f.Fuzz(func(t *testing.T, out, user string) {
+		for _, id := range jobsOf(out, user) {
+			if id == "" || strings.HasPrefix(id, "-") || strings.ContainsAny(id, " \t\n") {
+				t.Fatalf("job id %q could be read by cancel as an option or several ids", id)
+			}
 		}
 	})
 }

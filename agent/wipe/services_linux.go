@@ -127,24 +127,73 @@ func removeRegular(rc *recorder, step, path string) {
 	}
 }
 
-// endPrint cancels the user's print jobs. A spooler that cannot be asked
-// fails the wipe: the jobs might print for the next visitor to pick up.
+// endPrint cancels the user's print jobs. It lists every job and cancels
+// the user's by id: "cancel -u USER" run by root leaves other users' jobs
+// queued on CUPS 2.4. A spooler that cannot be asked fails the wipe: the
+// jobs might print for the next visitor to pick up.
 func (e *linuxEngine) endPrint(ctx context.Context, rc *recorder, user string) {
-	var name string
-	var args []string
-	switch {
-	case haveTool("cancel"):
-		name, args = "cancel", []string{"-u", user}
-	case haveTool("lprm"):
-		name, args = "lprm", []string{"-U", user, "-"}
-	default:
+	if !haveTool("lpstat") || !haveTool("cancel") {
 		rc.skipped(StepPrint, "CUPS not installed")
 		return
 	}
-	out, err := runTool(ctx, e.opts.CommandTimeout, name, args...)
-	if err != nil {
-		rc.fail(StepPrint, "", fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, out))
+	out, err := runTool(ctx, e.opts.CommandTimeout, "lpstat", "-o")
+	if err != nil && !remoteCUPS() && !exists(cupsSocket) {
+		rc.skipped(StepPrint, "the local CUPS scheduler is not running, so no job can be queued")
 		return
 	}
+	if err != nil {
+		rc.fail(StepPrint, "", fmt.Errorf("lpstat -o: %w: %s", err, out))
+		return
+	}
+	if ids := jobsOf(out, user); len(ids) > 0 {
+		if out, err := runTool(ctx, e.opts.CommandTimeout, "cancel", ids...); err != nil {
+			rc.fail(StepPrint, "", fmt.Errorf("cancel %s: %w: %s", strings.Join(ids, " "), err, out))
+			return
+		}
+	}
 	rc.ran(StepPrint)
+}
+
+// printJobsLeft lists the user's print jobs still queued.
+func printJobsLeft(ctx context.Context, timeout time.Duration, user string) ([]string, error) {
+	if !haveTool("lpstat") {
+		return nil, nil
+	}
+	out, err := runTool(ctx, timeout, "lpstat", "-o")
+	if err != nil && !remoteCUPS() && !exists(cupsSocket) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lpstat -o: %w: %s", err, out)
+	}
+	return jobsOf(out, user), nil
+}
+
+// The local CUPS scheduler's socket and client configuration.
+var (
+	cupsSocket     = "/run/cups/cups.sock"
+	cupsClientConf = "/etc/cups/client.conf"
+)
+
+// remoteCUPS reports whether print jobs go to a print server elsewhere,
+// where they outlive a local scheduler being down.
+func remoteCUPS() bool {
+	if os.Getenv("CUPS_SERVER") != "" {
+		return true
+	}
+	b, err := os.ReadFile(cupsClientConf)
+	if err != nil {
+		return false
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && strings.EqualFold(f[0], "ServerName") && !strings.HasPrefix(f[1], "/") {
+			return true
+		}
+	}
+	return false
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -102,6 +102,13 @@ func (e *linuxEngine) verify(ctx context.Context, rc *recorder, t target) bool {
 		})
 	}
 	verifySpools(rc, t)
+	jobs, err := printJobsLeft(ctx, e.opts.CommandTimeout, t.User)
+	if err != nil {
+		rc.fail(StepVerify, "", err)
+	}
+	for _, id := range jobs {
+		rc.fail(StepVerify, "", fmt.Errorf("print job %s of the visitor still queued", id))
+	}
 	rc.ran(StepVerify)
 	return !rc.failed()
 }

@@ -28,15 +28,15 @@ var Triggers = []Trigger{TriggerVisitorEnd, TriggerTimeout, TriggerIdle, Trigger
 // Strategy names how the home directory is put back to the skeleton.
 type Strategy string
 
-// The home reset strategies, fastest first.
+// The home reset strategies.
 const (
-	// StrategyOverlay mounts an overlay with a private copy of the skeleton
-	// as the lower layer and the visitor's writes on a tmpfs: a reset is an
-	// unmount and a mount, whatever the skeleton's size.
-	StrategyOverlay Strategy = "overlay"
 	// StrategyTmpfs mounts a fresh tmpfs on the home and copies the skeleton
-	// into it.
+	// into it. It is preferred where mounting works.
 	StrategyTmpfs Strategy = "tmpfs"
+	// StrategyOverlay mounts an overlay with a private copy of the skeleton
+	// as the lower layer and the visitor's writes on a tmpfs: nothing is
+	// copied per session, whatever the skeleton's size.
+	StrategyOverlay Strategy = "overlay"
 	// StrategyFiles resets the home file by file. It needs no mount support
 	// and keeps files that already match the skeleton.
 	StrategyFiles Strategy = "files"
