@@ -23,16 +23,20 @@ const (
 // Receipt is the record of one wipe. It is what the agent reports to the
 // fleet and what decides whether the terminal stays in service.
 type Receipt struct {
-	SessionID      string        `json:"session_id"`
-	Trigger        Trigger       `json:"trigger"`
-	User           string        `json:"user"`
-	Strategy       Strategy      `json:"strategy,omitempty"`
-	StartedAt      time.Time     `json:"started_at"`
-	EndedAt        time.Time     `json:"ended_at"`
-	Duration       time.Duration `json:"duration_ns"`
-	FilesRemoved   int64         `json:"files_removed"`
-	BytesRemoved   int64         `json:"bytes_removed"`
-	ProcessesEnded int           `json:"processes_ended"`
+	SessionID string        `json:"session_id"`
+	Trigger   Trigger       `json:"trigger"`
+	User      string        `json:"user"`
+	Strategy  Strategy      `json:"strategy,omitempty"`
+	StartedAt time.Time     `json:"started_at"`
+	EndedAt   time.Time     `json:"ended_at"`
+	Duration  time.Duration `json:"duration_ns"`
+	// FilesRemoved counts removed entries other than directories, and
+	// BytesRemoved the size of the regular files among them. With the tmpfs
+	// and overlay strategies they count what the discarded mount held: the
+	// whole home for tmpfs, only the visitor's changes for overlay.
+	FilesRemoved   int64 `json:"files_removed"`
+	BytesRemoved   int64 `json:"bytes_removed"`
+	ProcessesEnded int   `json:"processes_ended"`
 	// Verified is true only when every step ran without failure and the
 	// independent check found nothing of the visitor left.
 	Verified     bool      `json:"verified"`

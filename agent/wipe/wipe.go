@@ -125,6 +125,9 @@ func (r Request) validate(home string) error {
 	if r.User == "" {
 		return fmt.Errorf("wipe: request has no user: set Request.User to the kiosk account")
 	}
+	if strings.ContainsAny(r.User, "/\\\x00") || r.User == "." || r.User == ".." {
+		return fmt.Errorf("wipe: user name %q is not a plain account name", r.User)
+	}
 	if err := checkDir("home", home); err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ func TestRequestValidate(t *testing.T) {
 	}{
 		{"valid", func(*Request) {}, "/home/piste-visitor", ""},
 		{"no user", func(r *Request) { r.User = "" }, "/home/v", "no user"},
+		{"user with a slash", func(r *Request) { r.User = "../etc" }, "/home/v", "plain account name"},
 		{"relative home", func(*Request) {}, "home/v", "home"},
 		{"root home", func(*Request) {}, "/", "home"},
 		{"unclean home", func(*Request) {}, "/home/../etc", "home"},
