@@ -1,0 +1,175 @@
+// Package app wires the kiosk's screens to the agent: it follows the
+// agent's Status stream, shows the screen for each state, applies the
+// visitor's text size and contrast, and sizes the window (full screen
+// between sessions, a compact bar during one).
+package app
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+
+	"piste/agent/localapi"
+	"piste/kiosk-ui/i18n"
+	"piste/kiosk-ui/screens"
+	kiosktheme "piste/kiosk-ui/theme"
+)
+
+// Options configure the UI.
+type Options struct {
+	// FullScreen shows the screens between sessions full screen; off, they
+	// use a normal window (for trying the kiosk on a desktop).
+	FullScreen bool
+	// WindowSize is the window's size when not full screen.
+	WindowSize fyne.Size
+	// MaxBarWidth caps the compact session bar's width, in pixels.
+	MaxBarWidth float32
+	// Do runs a function on the UI goroutine; fyne.Do when nil.
+	Do func(func())
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Agent is what the UI needs from the agent: its status stream and the
+// visitor's intents. *localapi.Client implements it.
+type Agent interface {
+	screens.Agent
+	Watch(ctx context.Context) <-chan localapi.Status
+}
+
+// UI is the kiosk's window and its screens.
+type UI struct {
+	app   fyne.App
+	win   fyne.Window
+	agent Agent
+	opts  Options
+	env   *screens.Env
+
+	welcome *screens.Welcome
+	bar     *screens.SessionBar
+	ending  *screens.Ending
+	oos     *screens.OutOfService
+	message *screens.Message
+
+	st      localapi.Status
+	current screens.Screen
+	theme   *localapi.Accessibility // the look applied, nil before the first
+}
+
+// New builds the UI in win and shows the starting screen.
+func New(a fyne.App, win fyne.Window, agent Agent, opts Options) *UI {
+	if opts.Do == nil {
+		opts.Do = fyne.Do
+	}
+	if opts.WindowSize.IsZero() {
+		opts.WindowSize = fyne.NewSize(1280, 800)
+	}
+	if opts.MaxBarWidth == 0 {
+		opts.MaxBarWidth = 1280
+	}
+	env := &screens.Env{Agent: agent, Do: opts.Do, Now: opts.Now}
+	u := &UI{app: a, win: win, agent: agent, opts: opts, env: env,
+		welcome: screens.NewWelcome(env), bar: screens.NewSessionBar(env),
+		ending: screens.NewEnding(), oos: screens.NewOutOfService(), message: screens.NewMessage(env)}
+	u.bar.OnResize = u.fitWindow
+	u.message.OnChange = u.fitWindow
+	u.Show(localapi.Status{State: localapi.StateOutOfService, Reason: screens.ReasonStarting})
+	return u
+}
+
+// Run follows the agent's status until ctx ends. Statuses are shown on the
+// UI goroutine; a ticker keeps the time left current between them.
+func (u *UI) Run(ctx context.Context) {
+	statuses := u.agent.Watch(ctx)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case st, ok := <-statuses:
+			if !ok {
+				return
+			}
+			u.opts.Do(func() { u.Show(st) })
+		case <-tick.C:
+			u.opts.Do(u.bar.Tick)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Show shows st; it must run on the UI goroutine.
+func (u *UI) Show(st localapi.Status) {
+	u.st = st
+	u.applyTheme(st.Accessibility)
+	next := u.screenFor(st.State)
+	if next != u.welcome {
+		u.welcome.Reset() // nothing the last visitor typed survives their session
+	}
+	next.Update(st)
+	u.message.Update(st)
+	u.win.SetTitle(i18n.T(langOf(st), "app.title"))
+	if next != u.current {
+		u.current = next
+		u.win.SetContent(container.NewBorder(u.message.Object(), nil, nil, nil, next.Object()))
+		u.fitWindow()
+	}
+}
+
+// Current returns the screen on show.
+func (u *UI) Current() screens.Screen { return u.current }
+
+func (u *UI) screenFor(s localapi.State) screens.Screen {
+	switch s {
+	case localapi.StateIdle, localapi.StateAuthenticating:
+		return u.welcome
+	case localapi.StateActive, localapi.StateWarning:
+		return u.bar
+	case localapi.StateEnding, localapi.StateWiping:
+		return u.ending
+	}
+	return u.oos
+}
+
+// applyTheme switches the look only when the choice changed, because a
+// theme change redraws every widget.
+func (u *UI) applyTheme(a localapi.Accessibility) {
+	a.TextScale = kiosktheme.ClampScale(a.TextScale)
+	if u.theme != nil && *u.theme == a {
+		return
+	}
+	u.theme = &a
+	u.app.Settings().SetTheme(kiosktheme.New(a))
+	if u.current != nil {
+		u.fitWindow()
+	}
+}
+
+// fitWindow sizes the window for the screen on show. fyne has no
+// always-on-top window: the OS session (see installers) keeps the compact
+// session bar above the visitor's programs by its window title.
+func (u *UI) fitWindow() {
+	if u.current != u.bar {
+		u.win.SetFullScreen(u.opts.FullScreen)
+		if !u.opts.FullScreen {
+			u.win.Resize(u.opts.WindowSize)
+		}
+		return
+	}
+	u.win.SetFullScreen(false)
+	content := u.win.Content()
+	w := min(u.bar.PreferredWidth(), u.opts.MaxBarWidth)
+	// Lay out at the final width first: wrapped text is only as tall as
+	// the width it was given.
+	content.Resize(fyne.NewSize(w, content.MinSize().Height))
+	u.win.Resize(fyne.NewSize(w, content.MinSize().Height))
+}
+
+func langOf(st localapi.Status) string {
+	if i18n.Supported(st.Language) {
+		return st.Language
+	}
+	return i18n.Fallback
+}

@@ -1,0 +1,40 @@
+package screens
+
+import (
+	"piste/agent/localapi"
+	"piste/kiosk-ui/i18n"
+)
+
+// refusalKeys maps each refusal code to its text; spelled out so that
+// every key is visible to the catalogue test.
+var refusalKeys = map[string]string{
+	localapi.RefusalWrongPIN:       "refusal.wrong_pin",
+	localapi.RefusalUnknownCard:    "refusal.unknown_card",
+	localapi.RefusalBlocked:        "refusal.blocked",
+	localapi.RefusalFees:           "refusal.fees",
+	localapi.RefusalQuotaExhausted: "refusal.quota_exhausted",
+	localapi.RefusalLockedOut:      "refusal.locked_out",
+	localapi.RefusalReserved:       "refusal.reserved",
+	localapi.RefusalClosed:         "refusal.closed",
+	localapi.RefusalOffline:        "refusal.offline_denied",
+	localapi.RefusalInvalidGuest:   "refusal.invalid_guest_code",
+	localapi.RefusalUnavailable:    "refusal.service_unavailable",
+	localapi.RefusalBusy:           "refusal.busy",
+}
+
+// refusalText is the visitor's text for a refusal, in lang.
+func refusalText(lang string, r *localapi.Refusal) string {
+	key, ok := refusalKeys[r.Code]
+	if !ok {
+		return i18n.T(lang, "refusal.other")
+	}
+	if r.Code == localapi.RefusalLockedOut {
+		return i18n.T(lang, key, retryMinutes(r.RetryAfterSeconds))
+	}
+	return i18n.T(lang, key)
+}
+
+// retryMinutes rounds up, so "try again in 1 minute" is never too early.
+func retryMinutes(seconds int) int {
+	return max(1, (seconds+59)/60)
+}

@@ -1,0 +1,180 @@
+package screens
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"piste/agent/localapi"
+	"piste/kiosk-ui/i18n"
+)
+
+// SessionBar is the compact view during a session: time left, help,
+// text and contrast, end session; the end-of-session warning; and, when
+// opened, the accessibility controls and the end confirmation.
+type SessionBar struct {
+	env      *Env
+	st       localapi.Status
+	timeLeft *widget.Label
+	help     *HelpIndicator
+	a11y     *widget.Button
+	end      *widget.Button
+	warning  *Warning
+	controls *Controls
+	panel    fyne.CanvasObject // accessibility controls, hidden until asked for
+	confirm  *endConfirm
+	obj      fyne.CanvasObject
+	// OnResize is called when the bar grows or shrinks (a panel opened or
+	// closed, the warning came), so the app can resize its compact window.
+	OnResize func()
+}
+
+// NewSessionBar builds the bar.
+func NewSessionBar(env *Env) *SessionBar {
+	b := &SessionBar{env: env, timeLeft: widget.NewLabel(""), help: NewHelpIndicator(env),
+		warning: NewWarning(env), controls: NewControls(env)}
+	b.timeLeft.TextStyle.Bold = true
+	b.timeLeft.SizeName = theme.SizeNameSubHeadingText
+	b.a11y = widget.NewButton("", b.toggleControls)
+	b.end = widget.NewButton("", b.askEnd)
+	b.end.Importance = widget.DangerImportance
+	b.confirm = newEndConfirm(env, b.closeConfirm)
+	b.panel = b.controls.Object()
+	b.panel.Hide()
+	row := container.New(layout.NewRowWrapLayout(), b.timeLeft, b.help.Object(), b.a11y, b.end)
+	b.obj = container.NewPadded(container.NewVBox(row, b.warning.Object(), b.panel, b.confirm.obj))
+	return b
+}
+
+// Object returns the bar.
+func (b *SessionBar) Object() fyne.CanvasObject { return b.obj }
+
+// Update shows st.
+func (b *SessionBar) Update(st localapi.Status) {
+	before := b.warning.Object().Visible()
+	b.st = st
+	lang := langOf(st)
+	b.Tick()
+	b.help.Update(st)
+	b.warning.Update(st)
+	b.controls.Update(st)
+	b.confirm.update(lang)
+	b.a11y.SetText(i18n.T(lang, "a11y.title"))
+	b.end.SetText(i18n.T(lang, "session.end"))
+	if before != b.warning.Object().Visible() {
+		b.resized()
+	}
+}
+
+// Tick refreshes the time left; the app calls it every second because the
+// agent sends a status only when something changes.
+func (b *SessionBar) Tick() {
+	lang := langOf(b.st)
+	if b.st.Session == nil {
+		setText(b.timeLeft, "")
+		return
+	}
+	secs := secondsLeft(b.st.Session, b.env.now())
+	if secs < 60 {
+		setText(b.timeLeft, i18n.T(lang, "session.time_left_seconds", secs))
+		return
+	}
+	setText(b.timeLeft, i18n.T(lang, "session.time_left", (secs+59)/60))
+}
+
+// secondsLeft counts down to the session's end as the agent set it, or
+// uses the agent's own count when it sent no end time.
+func secondsLeft(s *localapi.Session, now time.Time) int {
+	if s.EndsAt.IsZero() {
+		return max(0, s.SecondsLeft, s.MinutesLeft*60)
+	}
+	return max(0, int(s.EndsAt.Sub(now).Round(time.Second)/time.Second))
+}
+
+func (b *SessionBar) toggleControls() {
+	showIf(b.panel, !b.panel.Visible())
+	b.resized()
+}
+
+func (b *SessionBar) askEnd() {
+	b.confirm.show(langOf(b.st))
+	b.resized()
+}
+
+func (b *SessionBar) closeConfirm() {
+	b.confirm.obj.Hide()
+	b.env.focus(b.end)
+	b.resized()
+}
+
+func (b *SessionBar) resized() {
+	if b.OnResize != nil {
+		b.OnResize()
+	}
+}
+
+// endConfirm asks before ending, because ending deletes the visitor's files.
+type endConfirm struct {
+	env     *Env
+	title   *widget.Label
+	text    *widget.Label
+	yes, no *widget.Button
+	problem *widget.Label
+	obj     *fyne.Container
+	lang    string
+}
+
+func newEndConfirm(env *Env, closed func()) *endConfirm {
+	c := &endConfirm{env: env, title: heading(), text: text(widget.MediumImportance), problem: text(widget.DangerImportance)}
+	c.title.SizeName = theme.SizeNameSubHeadingText
+	c.no = widget.NewButton("", closed)
+	c.yes = widget.NewButton("", c.endSession)
+	c.yes.Importance = widget.DangerImportance
+	c.problem.Hide()
+	c.obj = container.NewVBox(c.title, c.text, container.New(layout.NewRowWrapLayout(), c.no, c.yes), c.problem)
+	c.obj.Hide()
+	return c
+}
+
+func (c *endConfirm) update(lang string) {
+	c.lang = lang
+	setText(c.title, i18n.T(lang, "end.confirm_title"))
+	setText(c.text, i18n.T(lang, "end.confirm_text"))
+	c.yes.SetText(i18n.T(lang, "end.confirm_yes"))
+	c.no.SetText(i18n.T(lang, "end.confirm_no"))
+}
+
+func (c *endConfirm) show(lang string) {
+	c.update(lang)
+	c.problem.Hide()
+	c.obj.Show()
+	c.env.focus(c.no) // the safe answer first: a stray Space must not delete anything
+}
+
+func (c *endConfirm) endSession() {
+	c.yes.Disable()
+	c.env.run(func(ctx context.Context) error { return c.env.Agent.End(ctx) }, func(err error) {
+		c.yes.Enable()
+		if err != nil {
+			setText(c.problem, errorText(c.lang, err))
+			c.problem.Show()
+		}
+	})
+}
+
+// PreferredWidth is the width that puts the bar's controls on one row.
+func (b *SessionBar) PreferredWidth() float32 {
+	pad := theme.Padding()
+	w := 4 * pad
+	for _, o := range []fyne.CanvasObject{b.timeLeft, b.help.button, b.help.state, b.a11y, b.end} {
+		if o.Visible() {
+			w += o.MinSize().Width + pad
+		}
+	}
+	return w
+}
