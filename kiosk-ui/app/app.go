@@ -73,6 +73,7 @@ func New(a fyne.App, win fyne.Window, agent Agent, opts Options) *UI {
 	u := &UI{app: a, win: win, agent: agent, opts: opts, env: env,
 		welcome: screens.NewWelcome(env), bar: screens.NewSessionBar(env),
 		ending: screens.NewEnding(), oos: screens.NewOutOfService(), message: screens.NewMessage(env)}
+	win.SetPadded(false) // the screens pad themselves; the compact bar needs every pixel
 	u.bar.OnResize = u.fitWindow
 	u.message.OnChange = u.fitWindow
 	u.Show(localapi.Status{State: localapi.StateOutOfService, Reason: screens.ReasonStarting})
@@ -150,6 +151,10 @@ func (u *UI) applyTheme(a localapi.Accessibility) {
 // fitWindow sizes the window for the screen on show. fyne has no
 // always-on-top window: the OS session (see installers) keeps the compact
 // session bar above the visitor's programs by its window title.
+// Fit sizes the window for the screen on show again, e.g. after the
+// texts changed size.
+func (u *UI) Fit() { u.fitWindow() }
+
 func (u *UI) fitWindow() {
 	if u.current != u.bar {
 		u.win.SetFullScreen(u.opts.FullScreen)

@@ -42,6 +42,7 @@ func newFixture(t *testing.T, st localapi.Status) *fixture {
 // show puts s in a window of the given size and shows st on it.
 func (f *fixture) show(s Screen, st localapi.Status, size fyne.Size) {
 	f.win = test.NewWindow(s.Object())
+	f.win.SetPadded(false) // as the app: the screens pad themselves
 	f.t.Cleanup(f.win.Close)
 	f.win.Resize(size)
 	s.Update(st)

@@ -8,7 +8,7 @@ import (
 
 // columnWidth is the widest a full-screen column grows at 100 % text, in
 // the text sizes of the current theme (so it grows with the text).
-const columnWidthInTexts = 48
+const columnWidthInTexts = 64
 
 // column centres its one child horizontally at a readable width and keeps
 // it at the top; wrapped sentences then stay on lines the eye can follow.

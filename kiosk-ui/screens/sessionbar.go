@@ -39,7 +39,6 @@ func NewSessionBar(env *Env) *SessionBar {
 	b := &SessionBar{env: env, timeLeft: widget.NewLabel(""), help: NewHelpIndicator(env),
 		warning: NewWarning(env), controls: NewControls(env)}
 	b.timeLeft.TextStyle.Bold = true
-	b.timeLeft.SizeName = theme.SizeNameSubHeadingText
 	b.a11y = widget.NewButton("", b.toggleControls)
 	b.end = widget.NewButton("", b.askEnd)
 	b.end.Importance = widget.DangerImportance
@@ -96,12 +95,17 @@ func secondsLeft(s *localapi.Session, now time.Time) int {
 	return max(0, int(s.EndsAt.Sub(now).Round(time.Second)/time.Second))
 }
 
+// toggleControls opens or closes the accessibility panel; one panel at a
+// time keeps the compact window small.
 func (b *SessionBar) toggleControls() {
-	showIf(b.panel, !b.panel.Visible())
+	open := !b.panel.Visible()
+	b.confirm.obj.Hide()
+	showIf(b.panel, open)
 	b.resized()
 }
 
 func (b *SessionBar) askEnd() {
+	b.panel.Hide()
 	b.confirm.show(langOf(b.st))
 	b.resized()
 }

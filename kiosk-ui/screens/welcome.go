@@ -59,10 +59,11 @@ func NewWelcome(env *Env) *Welcome {
 	cardBox := container.NewVBox(w.cardTitle, cardForm, container.NewHBox(w.login))
 	guestForm := container.New(layout.NewFormLayout(), w.guestLabel, w.guestCode)
 	guestBox := container.NewVBox(w.guestTitle, guestForm, container.NewHBox(w.guest))
+	top := container.NewBorder(nil, nil, nil, w.help.Object(), w.controls.Object())
 	w.obj = fullScreen(container.NewVBox(
-		w.controls.Object(), widget.NewSeparator(),
+		top, widget.NewSeparator(),
 		w.title, w.subtitle, w.reservation, w.feedback,
-		cardBox, widget.NewSeparator(), guestBox, widget.NewSeparator(), w.help.Object()))
+		container.NewGridWithColumns(2, cardBox, guestBox)))
 	return w
 }
 

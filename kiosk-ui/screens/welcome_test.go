@@ -183,25 +183,31 @@ func TestWelcomeFocusOrder(t *testing.T) {
 	f := newFixture(t, st)
 	w := NewWelcome(f.env)
 	f.show(w, st, desktop)
+	// Reading order: choices at the top (help at the right), then card, then guest pass.
+	// "Smaller text" is disabled at 100 %, and disabled widgets take no focus.
 	want := []fyne.Focusable{
 		w.controls.langs[0], w.controls.langs[1], w.controls.langs[2],
-		w.controls.smaller, w.controls.larger, w.controls.contrast,
-		w.card, w.pin, w.login, w.guestCode, w.guest, w.help.button,
+		w.controls.larger, w.controls.contrast, w.help.button,
+		w.card, w.pin, w.login, w.guestCode, w.guest,
 	}
-	// smaller is disabled at 100 %, and disabled widgets take no focus.
-	want = append(want[:3], want[4:]...)
-	var got []string
-	for range want {
-		test.FocusNext(f.win.Canvas())
-		got = append(got, describe(f.win.Canvas().Focused().(fyne.CanvasObject)))
+	names := map[fyne.Focusable]string{w.card: "card entry", w.pin: "PIN entry", w.guestCode: "guest code entry"}
+	name := func(o fyne.Focusable) string {
+		if n, ok := names[o]; ok {
+			return n
+		}
+		return describe(o.(fyne.CanvasObject))
 	}
-	var wantNames []string
+	var wantNames, got []string
 	for _, o := range want {
-		wantNames = append(wantNames, describe(o.(fyne.CanvasObject)))
+		wantNames = append(wantNames, name(o))
+		test.FocusNext(f.win.Canvas())
+		got = append(got, name(f.win.Canvas().Focused()))
 	}
 	assert.Equal(t, wantNames, got)
 	test.FocusNext(f.win.Canvas())
 	assert.Equal(t, w.controls.langs[0], f.win.Canvas().Focused(), "Tab wraps around to the top")
+	test.FocusPrevious(f.win.Canvas())
+	assert.Equal(t, w.guest, f.win.Canvas().Focused(), "Shift+Tab goes back")
 }
 
 func TestWelcomeResetForgetsTyping(t *testing.T) {

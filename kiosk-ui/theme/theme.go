@@ -24,8 +24,8 @@ const (
 // screen is read standing up by people of every age.
 const (
 	baseText        = 20
-	baseHeading     = 30
-	baseSubHeading  = 24
+	baseHeading     = 28
+	baseSubHeading  = 22
 	baseCaption     = 16
 	baseIcon        = 24
 	basePadding     = 6
