@@ -12,10 +12,15 @@ import (
 	"fyne.io/fyne/v2/container"
 
 	"piste/agent/localapi"
-	"piste/kiosk-ui/i18n"
 	"piste/kiosk-ui/screens"
 	kiosktheme "piste/kiosk-ui/theme"
 )
+
+// WindowTitle is the kiosk window's title, never translated: the OS
+// session (installers) finds the window by it (and by its X11 WM_CLASS,
+// which fyne takes from the title) to keep the compact session bar above
+// the visitor's programs, since fyne has no always-on-top window.
+const WindowTitle = "piste-kiosk"
 
 // Options configure the UI.
 type Options struct {
@@ -73,6 +78,7 @@ func New(a fyne.App, win fyne.Window, agent Agent, opts Options) *UI {
 	u := &UI{app: a, win: win, agent: agent, opts: opts, env: env,
 		welcome: screens.NewWelcome(env), bar: screens.NewSessionBar(env),
 		ending: screens.NewEnding(), oos: screens.NewOutOfService(), message: screens.NewMessage(env)}
+	win.SetTitle(WindowTitle)
 	win.SetPadded(false) // the screens pad themselves; the compact bar needs every pixel
 	u.bar.OnResize = u.fitWindow
 	u.message.OnChange = u.fitWindow
@@ -111,7 +117,6 @@ func (u *UI) Show(st localapi.Status) {
 	}
 	next.Update(st)
 	u.message.Update(st)
-	u.win.SetTitle(i18n.T(langOf(st), "app.title"))
 	if next != u.current {
 		u.current = next
 		u.win.SetContent(container.NewBorder(u.message.Object(), nil, nil, nil, next.Object()))
@@ -170,11 +175,4 @@ func (u *UI) fitWindow() {
 	// the width it was given.
 	content.Resize(fyne.NewSize(w, content.MinSize().Height))
 	u.win.Resize(fyne.NewSize(w, content.MinSize().Height))
-}
-
-func langOf(st localapi.Status) string {
-	if i18n.Supported(st.Language) {
-		return st.Language
-	}
-	return i18n.Fallback
 }
