@@ -3,6 +3,9 @@ package localapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -43,4 +46,40 @@ func FuzzDecodeRequest(f *testing.F) {
 			assert.Equal(t, v, w)
 		}
 	})
+}
+
+// FuzzDecodeErrorAnswer feeds arbitrary error answers to the client: each
+// must become a *Refusal (refusal statuses with a code) or an *APIError,
+// never a panic or a nil error.
+func FuzzDecodeErrorAnswer(f *testing.F) {
+	f.Add(409, []byte(`{"error":{"code":"wrong_pin","message":"x"}}`))
+	f.Add(429, []byte(`{"error":{"code":"locked_out","retry_after_seconds":300}}`))
+	f.Add(400, []byte(`{"error":{"code":"bad_request"}}`))
+	f.Add(500, []byte(`<html>oops</html>`))
+	f.Add(423, []byte(``))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		status = 400 + abs(status)%200
+		resp := &http.Response{StatusCode: status, Body: io.NopCloser(bytes.NewReader(body))}
+		err := decodeErrorAnswer(resp)
+		require.Error(t, err)
+		var ref *Refusal
+		var apiErr *APIError
+		switch {
+		case errors.As(err, &ref):
+			assert.True(t, isRefusalStatus(status))
+			assert.NotEmpty(t, ref.Code)
+		case errors.As(err, &apiErr):
+			assert.Equal(t, status, apiErr.StatusCode)
+			assert.NotEmpty(t, apiErr.Code)
+		default:
+			t.Fatalf("unexpected error type %T", err)
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -(n + 1)
+	}
+	return n
 }

@@ -28,12 +28,21 @@ func NewHelpIndicator(env *Env) *HelpIndicator {
 	h.state.Importance = widget.SuccessImportance
 	h.button = widget.NewButton("", h.ask)
 	h.state.Hide()
-	h.obj = container.New(layout.NewRowWrapLayout(), h.button, h.state)
 	return h
 }
 
-// Object returns the indicator's content.
-func (h *HelpIndicator) Object() fyne.CanvasObject { return h.obj }
+// Object returns the button and the state as one row. A screen uses either
+// Object or Parts, since a widget has only one place on the screen.
+func (h *HelpIndicator) Object() fyne.CanvasObject {
+	if h.obj == nil {
+		h.obj = container.New(layout.NewRowWrapLayout(), h.button, h.state)
+	}
+	return h.obj
+}
+
+// Parts returns the button and the state label, for a screen that places
+// them in its own row.
+func (h *HelpIndicator) Parts() (button, state fyne.CanvasObject) { return h.button, h.state }
 
 // Update shows st's help request.
 func (h *HelpIndicator) Update(st localapi.Status) {

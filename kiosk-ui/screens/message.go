@@ -32,7 +32,7 @@ func NewMessage(env *Env) *Message {
 	m.title.SizeName = theme.SizeNameSubHeadingText
 	m.ok = widget.NewButton("", m.dismiss)
 	m.ok.Importance = widget.HighImportance
-	m.obj = container.NewVBox(m.title, m.text, container.NewHBox(m.ok), widget.NewSeparator())
+	m.obj = container.NewVBox(container.NewPadded(container.NewVBox(m.title, m.text, container.NewHBox(m.ok))), widget.NewSeparator())
 	m.obj.Hide()
 	return m
 }

@@ -45,7 +45,9 @@ func NewSessionBar(env *Env) *SessionBar {
 	b.confirm = newEndConfirm(env, b.closeConfirm)
 	b.panel = b.controls.Object()
 	b.panel.Hide()
-	row := container.New(layout.NewRowWrapLayout(), b.timeLeft, b.help.Object(), b.a11y, b.end)
+	helpButton, helpState := b.help.Parts()
+	// The help state comes last: when it is long, it is what wraps to a row of its own.
+	row := container.New(layout.NewRowWrapLayout(), b.timeLeft, helpButton, b.a11y, b.end, helpState)
 	b.obj = container.NewPadded(container.NewVBox(row, b.warning.Object(), b.panel, b.confirm.obj))
 	return b
 }
@@ -175,7 +177,7 @@ func (c *endConfirm) endSession() {
 func (b *SessionBar) PreferredWidth() float32 {
 	pad := theme.Padding()
 	w := 4 * pad
-	for _, o := range []fyne.CanvasObject{b.timeLeft, b.help.button, b.help.state, b.a11y, b.end} {
+	for _, o := range []fyne.CanvasObject{b.timeLeft, b.help.button, b.a11y, b.end, b.help.state} {
 		if o.Visible() {
 			w += o.MinSize().Width + pad
 		}

@@ -137,8 +137,12 @@ func render(path string, st localapi.Status) error {
 	ui := kioskapp.New(a, win, agent, kioskapp.Options{WindowSize: size, MaxBarWidth: size.Width,
 		Do: func(f func()) { f() }, Now: func() time.Time { return now }})
 	ui.Show(st)
-	uitest.Relayout(win.Content())
-	ui.Fit()
+	// The test driver lays out only on resize; settle wrapped text and the
+	// compact window's height as the real driver does frame by frame.
+	for range 3 {
+		uitest.Relayout(win.Content())
+		ui.Fit()
+	}
 	uitest.Relayout(win.Content())
 	f, err := os.Create(path)
 	if err != nil {
