@@ -1,0 +1,56 @@
+# Piste: `make demo` runs a whole library network on this machine;
+# `make test` runs every test. Both install what they need when missing.
+
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X piste/fleet/cli.Version=$(VERSION) -X piste/agent/cli.Version=$(VERSION)
+DEMO_DATA ?= $(CURDIR)/demo-data
+N ?= 10000
+
+# Debian packages: fyne's C build, Xvfb for UI tests, Chromium for browser tests.
+FYNE_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+TEST_PKGS := chromium xvfb
+
+.PHONY: all build demo test vet bench-fleet bench-login bench-wipe screenshots deps deps-test clean fmt
+
+all: build
+
+## deps: install the Debian packages the build needs (when missing).
+deps:
+	@./testing/scripts/apt-ensure $(FYNE_PKGS)
+
+## deps-test: install the Debian packages the tests need (when missing).
+deps-test: deps
+	@./testing/scripts/apt-ensure $(TEST_PKGS)
+
+## build: every binary into ./bin (the kiosk UI needs cgo and the fyne packages).
+build: deps
+	@mkdir -p $(BIN)
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./fleet/cmd/... ./agent/cmd/... ./testing/cmd/...
+	CGO_ENABLED=1 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./kiosk-ui/cmd/piste-kiosk
+
+## demo: a fleet with three branches, ~30 simulated terminals and one real agent.
+demo: build
+	@./testing/scripts/demo "$(BIN)" "$(DEMO_DATA)"
+
+vet:
+	$(GO) vet ./...
+
+## test: vet, all tests with the race detector (browser and UI tests included), the Windows agent build.
+test: deps-test
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./agent/cmd/piste-agent
+	./testing/scripts/with-xvfb $(GO) test -race -timeout 40m ./...
+
+## bench-fleet: N simulated terminals (default 10000) against one fleet; prints BENCH lines.
+bench-fleet: build
+	$(BIN)/piste-bench-fleet --fleet $(BIN)/piste-fleet --terminals $(N)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf $(BIN) $(DEMO_DATA)

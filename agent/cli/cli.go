@@ -1,0 +1,224 @@
+// Package cli is the piste-agent command line: enroll, run in the
+// foreground, manage the system service, and talk to a running agent.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/kardianos/service"
+
+	"piste/agent/daemon"
+	"piste/agent/enroll"
+)
+
+// Version is set at build time.
+var Version = "dev"
+
+const usage = `usage: piste-agent COMMAND [flags]
+
+commands:
+  enroll     join this terminal to a fleet with an enrollment code
+  run        run the agent in the foreground
+  install    install the agent as a system service (then start)
+  uninstall  remove the system service
+  start      start the system service
+  stop       stop the system service
+  ctl        talk to the running agent: status, login, guest, extend, end
+  version    print the version
+`
+
+// IO is where a command reads and writes.
+type IO struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+var errUsage = errors.New("usage")
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+// Run executes the command line and returns the exit code.
+func Run(args []string, stdio IO) int {
+	if len(args) == 0 {
+		fmt.Fprint(stdio.Err, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "enroll":
+		err = enrollCmd(args[1:], stdio)
+	case "run":
+		err = runCmd(args[1:], stdio)
+	case "install", "uninstall", "start", "stop":
+		err = serviceCmd(args[0], args[1:], stdio)
+	case "ctl":
+		err = ctlCmd(args[1:], stdio)
+	case "version":
+		fmt.Fprintln(stdio.Out, Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdio.Out, usage)
+	default:
+		fmt.Fprintf(stdio.Err, "piste-agent: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stdio.Err, "piste-agent: %v\n", err)
+		return 2
+	default:
+		fmt.Fprintf(stdio.Err, "piste-agent: %v\n", err)
+		return 1
+	}
+}
+
+func newFlags(name string, stdio IO) *flag.FlagSet {
+	fs := flag.NewFlagSet("piste-agent "+name, flag.ContinueOnError)
+	fs.SetOutput(stdio.Err)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}
+
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// absState makes the state dir absolute: a service does not start in the
+// directory the admin typed the command in.
+func absState(dir string) (string, error) {
+	if dir == "" {
+		return "", usageErr("--state is required (the agent's state directory)")
+	}
+	return filepath.Abs(dir)
+}
+
+func enrollCmd(args []string, stdio IO) error {
+	fs := newFlags("enroll", stdio)
+	req := enroll.Request{Version: Version}
+	fs.StringVar(&req.Server, "server", "", "fleet URL, e.g. https://fleet.example:8443")
+	fs.StringVar(&req.Code, "code", "", "enrollment code from an admin")
+	fs.StringVar(&req.Fingerprint, "server-fingerprint", "", "pin the fleet's certificate: sha256:<hex>")
+	fs.StringVar(&req.Name, "name", "", "terminal name (default: host name)")
+	fs.StringVar(&req.Kind, "kind", "pc", "pc or screen")
+	fs.StringVar(&req.StateDir, "state", "", "state directory")
+	fs.BoolVar(&req.Force, "force", false, "replace an existing enrollment")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if req.Server == "" || req.Code == "" {
+		return usageErr("--server and --code are required")
+	}
+	if req.Kind != "pc" && req.Kind != "screen" {
+		return usageErr("--kind must be pc or screen, got %q", req.Kind)
+	}
+	var err error
+	if req.StateDir, err = absState(req.StateDir); err != nil {
+		return err
+	}
+	cfg, err := enroll.Enroll(context.Background(), req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "enrolled as %s (%s) in branch %s\n", cfg.TerminalID, cfg.Name, cfg.Branch)
+	return nil
+}
+
+type runFlags struct {
+	state       string
+	powerDryRun bool
+	verbose     bool
+	kioskUser   string
+}
+
+func (r *runFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.state, "state", "", "state directory")
+	fs.BoolVar(&r.powerDryRun, "power-dry-run", false, "log reboot/shutdown commands instead of running them")
+	fs.BoolVar(&r.verbose, "v", false, "log debug detail")
+	fs.StringVar(&r.kioskUser, "kiosk-user", "", "OS account whose session runs the kiosk UI (may use the local socket)")
+}
+
+func (r *runFlags) args() []string {
+	a := []string{"run", "--state", r.state}
+	if r.powerDryRun {
+		a = append(a, "--power-dry-run")
+	}
+	if r.verbose {
+		a = append(a, "-v")
+	}
+	if r.kioskUser != "" {
+		a = append(a, "--kiosk-user", r.kioskUser)
+	}
+	return a
+}
+
+func runCmd(args []string, stdio IO) error {
+	fs := newFlags("run", stdio)
+	var rf runFlags
+	rf.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	var err error
+	if rf.state, err = absState(rf.state); err != nil {
+		return err
+	}
+	if !service.Interactive() {
+		// Started by the service manager (Windows needs its protocol).
+		svc, err := newService(rf, stdio)
+		if err != nil {
+			return fmt.Errorf("service: %w", err)
+		}
+		return svc.Run()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = runDaemon(ctx, rf, stdio.Err)
+	if errors.Is(err, daemon.ErrRestart) {
+		return restartSelf()
+	}
+	return err
+}
+
+func runDaemon(ctx context.Context, rf runFlags, logTo io.Writer) error {
+	level := slog.LevelInfo
+	if rf.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: level}))
+	d, err := daemon.New(daemon.Options{StateDir: rf.state, Version: Version, Log: log, PowerDryRun: rf.powerDryRun,
+		KioskUser: rf.kioskUser})
+	if err != nil {
+		return err
+	}
+	return d.Run(ctx)
+}

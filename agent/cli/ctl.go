@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"piste/agent/localapi"
+	"piste/agent/state"
+)
+
+const ctlUsage = `usage: piste-agent ctl --state DIR ACTION
+
+actions:
+  status                  the agent's state as JSON
+  login --card CARD --pin-stdin
+  guest --code CODE
+  extend | end
+`
+
+func ctlCmd(args []string, stdio IO) error {
+	fs := newFlags("ctl", stdio)
+	dir := fs.String("state", "", "state directory of the running agent")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageErr("ctl needs an action\n%s", ctlUsage)
+	}
+	if *dir == "" {
+		return usageErr("--state is required")
+	}
+	client := localapi.NewClient(filepath.Join(*dir, state.SocketFile))
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	action, rest := fs.Arg(0), fs.Args()[1:]
+	err := ctlAction(ctx, client, action, rest, stdio)
+	if localapi.IsUnreachable(err) {
+		return fmt.Errorf("no agent answers on %s: is it running? (%v)", filepath.Join(*dir, state.SocketFile), err)
+	}
+	var refusal *localapi.Refusal
+	if errors.As(err, &refusal) {
+		msg := "refused: " + refusal.Code
+		if refusal.Message != "" {
+			msg += " (" + refusal.Message + ")"
+		}
+		if refusal.RetryAfterSeconds > 0 {
+			msg += fmt.Sprintf("; retry in %d s", refusal.RetryAfterSeconds)
+		}
+		return errors.New(msg)
+	}
+	return err
+}
+
+func ctlAction(ctx context.Context, c *localapi.Client, action string, args []string, stdio IO) error {
+	fs := newFlags("ctl "+action, stdio)
+	card := fs.String("card", "", "library card number (login)")
+	pinStdin := fs.Bool("pin-stdin", false, "read the PIN from stdin (login)")
+	code := fs.String("code", "", "guest pass code (guest)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	switch action {
+	case "status":
+		st, err := c.Status(ctx)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(stdio.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	case "login":
+		if *card == "" || !*pinStdin {
+			return usageErr("login needs --card CARD and --pin-stdin (the PIN never goes on the command line)")
+		}
+		pin, err := bufio.NewReader(stdio.In).ReadString('\n')
+		pin = strings.TrimRight(pin, "\r\n")
+		if pin == "" {
+			return fmt.Errorf("no PIN on stdin: %v", err)
+		}
+		return report(stdio, c.Login(ctx, localapi.LoginRequest{Card: *card, PIN: pin}), "session started")
+	case "guest":
+		if *code == "" {
+			return usageErr("guest needs --code CODE")
+		}
+		return report(stdio, c.Guest(ctx, localapi.GuestRequest{Code: *code}), "session started")
+	case "extend":
+		return report(stdio, c.Extend(ctx), "session extended")
+	case "end":
+		return report(stdio, c.End(ctx), "session ending")
+	}
+	return usageErr("unknown ctl action %q\n%s", action, ctlUsage)
+}
+
+func report(stdio IO, err error, ok string) error {
+	if err == nil {
+		fmt.Fprintln(stdio.Out, ok)
+	}
+	return err
+}

@@ -1,0 +1,203 @@
+// Package daemon is the agent's running service: it loads the terminal's
+// identity, keeps the fleet link, reports health, runs commands, and serves
+// the local API that the kiosk UI and `piste-agent ctl` use.
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"piste/agent/health"
+	"piste/agent/link"
+	"piste/agent/localapi"
+	"piste/agent/outbox"
+	"piste/agent/state"
+	"piste/fleet/protocol"
+)
+
+// ErrRestart asks the caller to start the agent afresh (restart_agent).
+var ErrRestart = errors.New("restart requested by the fleet")
+
+// Options configure a Daemon.
+type Options struct {
+	StateDir string
+	Version  string
+	Log      *slog.Logger
+	// PowerDryRun logs reboot and shutdown commands instead of running
+	// them: for demos and tests on a machine that must stay up.
+	PowerDryRun bool
+	// KioskUser is the OS account whose session runs the kiosk UI; it may
+	// use the local API. Empty: only root and the agent's own user.
+	KioskUser string
+}
+
+// Daemon is one running agent.
+type Daemon struct {
+	opts   Options
+	cfg    state.Config
+	outbox *outbox.File
+	link   *link.Link
+	health *health.Sampler
+	log    *slog.Logger
+
+	heartbeat chan time.Duration
+	restart   chan struct{}
+
+	mu       sync.Mutex
+	status   localapi.Status
+	watchers map[chan localapi.Status]struct{}
+}
+
+// New loads the state dir and opens the outbox.
+func New(opts Options) (*Daemon, error) {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	cfg, token, err := state.Load(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	server, err := url.Parse(cfg.Server)
+	if err != nil {
+		return nil, fmt.Errorf("state: server %q: %w", cfg.Server, err)
+	}
+	ob, err := outbox.Open(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{opts: opts, cfg: cfg, outbox: ob, health: health.NewSampler(), log: opts.Log,
+		heartbeat: make(chan time.Duration, 1), restart: make(chan struct{}, 1),
+		watchers: map[chan localapi.Status]struct{}{}}
+	d.status = localapi.Status{State: localapi.StateIdle, TerminalID: cfg.TerminalID, Name: cfg.Name,
+		Kind: cfg.Kind, Version: opts.Version, Language: "fi",
+		Accessibility: localapi.Accessibility{TextScale: 100}, Link: localapi.Link{Server: cfg.Server}}
+	host, _ := os.Hostname()
+	d.link, err = link.New(link.Config{
+		Server: server, Token: token, Pin: cfg.Fingerprint, Outbox: ob, Commands: ob, Log: opts.Log,
+		Hello:     protocol.Hello{AgentVersion: opts.Version, Kind: cfg.Kind, Hostname: host, OS: runtime.GOOS + "/" + runtime.GOARCH},
+		OnCommand: d.runCommand,
+		OnWelcome: d.welcome,
+		OnStatus:  d.linkStatus,
+		OnAck:     func(uint64) { d.update(func(s *localapi.Status) { s.OutboxPending = ob.Len() }) },
+	})
+	if err != nil {
+		ob.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Run serves until ctx ends. It returns ErrRestart when the fleet asked
+// for a restart.
+func (d *Daemon) Run(ctx context.Context) error {
+	defer d.outbox.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	d.log.Info("agent starting", "terminal", d.cfg.TerminalID, "server", d.cfg.Server, "version", d.opts.Version)
+
+	var wg sync.WaitGroup
+	run := func(fn func()) { wg.Add(1); go func() { defer wg.Done(); fn() }() }
+	run(func() { d.health.Run(ctx, 5*time.Second) })
+	run(func() { d.reportHealth(ctx) })
+	run(func() {
+		if err := d.link.Run(ctx); errors.Is(err, link.ErrRevoked) {
+			d.setState(localapi.StateOutOfService, "revoked")
+		}
+	})
+	stopAPI, err := d.serveLocal(ctx)
+	if err != nil {
+		cancel()
+		wg.Wait()
+		return err
+	}
+	defer stopAPI()
+	d.emitState()
+
+	var result error
+	select {
+	case <-ctx.Done():
+	case <-d.restart:
+		result = ErrRestart
+	}
+	cancel()
+	wg.Wait()
+	d.log.Info("agent stopped")
+	return result
+}
+
+// emit appends an event to the outbox; the link delivers it.
+func (d *Daemon) emit(kind string, data any) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		d.log.Error("encode event", "kind", kind, "err", err)
+		return
+	}
+	if _, err := d.outbox.Append(kind, time.Now(), raw); err != nil {
+		d.log.Error("append event", "kind", kind, "err", err)
+		return
+	}
+	d.update(func(s *localapi.Status) { s.OutboxPending = d.outbox.Len() })
+}
+
+func (d *Daemon) emitState() {
+	s := d.Status()
+	d.emit(protocol.EventState, protocol.StateChange{State: string(s.State), Reason: s.Reason})
+}
+
+// setState moves the state machine and reports the change to the fleet.
+func (d *Daemon) setState(st localapi.State, reason string) {
+	changed := false
+	d.update(func(s *localapi.Status) {
+		changed = s.State != st || s.Reason != reason
+		s.State, s.Reason = st, reason
+	})
+	if changed {
+		d.emitState()
+	}
+}
+
+func (d *Daemon) welcome(w protocol.Welcome) {
+	select {
+	case d.heartbeat <- time.Duration(w.HeartbeatSeconds) * time.Second:
+	default:
+	}
+}
+
+func (d *Daemon) linkStatus(ls link.Status) {
+	d.update(func(s *localapi.Status) {
+		s.Link = localapi.Link{Server: d.cfg.Server, Connected: ls.Connected, Revoked: ls.Revoked,
+			LastConnected: ls.LastConnected, LastError: ls.LastError, Attempts: ls.Attempts}
+	})
+}
+
+// reportHealth sends a health sample every heartbeat (with jitter), the
+// interval being the fleet's latest word.
+func (d *Daemon) reportHealth(ctx context.Context) {
+	interval := 30 * time.Second
+	timer := time.NewTimer(2 * time.Second) // first sample once CPU has been measured
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case interval = <-d.heartbeat:
+			continue
+		case <-timer.C:
+		}
+		h := d.health.Sample(ctx)
+		d.emit(protocol.EventHealth, h)
+		d.update(func(s *localapi.Status) {
+			s.Health = &localapi.Health{At: time.Now().UTC(), CPUPercent: h.CPUPercent, MemUsedPercent: h.MemUsedPercent,
+				DiskUsedPercent: h.DiskUsedPercent, UptimeSeconds: h.UptimeSeconds, AgentRSSBytes: h.AgentRSSBytes}
+		})
+		timer.Reset(link.Jitter(interval))
+	}
+}
