@@ -49,6 +49,18 @@ test: deps-test
 bench-fleet: build
 	$(BIN)/piste-bench-fleet --fleet $(BIN)/piste-fleet --terminals $(N)
 
+## bench-login: card-login round trip through fleet + SIP2 test server, 100 concurrent logins.
+bench-login: build
+	$(BIN)/piste-bench-login --fleet $(BIN)/piste-fleet --sip2 $(BIN)/piste-sip2-server --concurrency 100
+
+## bench-wipe: wipe strategies on a 10,000-file, 500 MB home with 50 processes, and visitor turnover (root).
+bench-wipe: build
+	$(BIN)/piste-bench-wipe
+
+## screenshots: every kiosk screen in fi/sv/en at 100 % and 200 % into docs/screenshots.
+screenshots:
+	CGO_ENABLED=0 $(GO) run -tags ci ./kiosk-ui/cmd/piste-screenshots --out docs/screenshots
+
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 

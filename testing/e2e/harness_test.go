@@ -72,9 +72,9 @@ func run(t *testing.T, stdin string, wantCode int, name string, args ...string) 
 
 // proc is a background process with its output kept for failure reports.
 type proc struct {
-	cmd *exec.Cmd
-	mu  sync.Mutex
-	out bytes.Buffer
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
 	done chan struct{}
 }
 
