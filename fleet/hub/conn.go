@@ -71,7 +71,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &conn{hub: h, ws: ws, terminal: term, out: make(chan []byte, sendQueue), done: make(chan struct{})}
 	c.touch()
 	ws.SetPongHandler(func(string) error { c.touch(); return nil })
-	go c.serve()
+	h.connWG.Add(1)
+	go func() { defer h.connWG.Done(); c.serve() }()
 }
 
 func httpError(w http.ResponseWriter, status int, msg string) {

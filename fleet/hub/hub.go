@@ -52,6 +52,7 @@ type Hub struct {
 	conns map[string]*conn
 
 	wg     sync.WaitGroup
+	connWG sync.WaitGroup // live connections' goroutines
 	ctx    context.Context
 	cancel context.CancelFunc
 }
@@ -102,6 +103,9 @@ func (h *Hub) Close() {
 	for _, c := range conns {
 		c.close(protocol.CloseServerShutdown, "server shutting down")
 	}
+	// Let every connection record its last-seen time before the ingest
+	// loop and the store go away.
+	h.connWG.Wait()
 	h.cancel()
 	h.wg.Wait()
 }

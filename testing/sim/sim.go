@@ -38,7 +38,7 @@ type Config struct {
 	Prefix string
 	Log    *slog.Logger
 	// OnCommand, when set, is called as each command arrives (after its ack).
-	OnCommand func(terminalID string, cmd protocol.Command, at time.Time)
+	OnCommand func(terminalID string, cmd Command, at time.Time)
 	// OnHeartbeat, when set, is told how long each health event took from
 	// being appended to being acked by the fleet.
 	OnHeartbeat func(time.Duration)
@@ -213,3 +213,6 @@ func (s *Sim) Emit(kind string, n int) int {
 
 // Wait blocks until every terminal has stopped (its context ended).
 func (s *Sim) Wait() { s.wg.Wait() }
+
+// Command is a command as a simulated terminal receives it.
+type Command = protocol.Command
