@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/kardianos/service"
 )
@@ -63,6 +65,18 @@ func serviceCmd(action string, args []string, stdio IO) error {
 	if err := service.Control(svc, action); err != nil {
 		return fmt.Errorf("service %s (%s): %w", action, svc.Platform(), err)
 	}
+	if action == "uninstall" && svc.Platform() == "unix-systemv" {
+		removeRCLinks("piste-agent")
+	}
 	fmt.Fprintf(stdio.Out, "service piste-agent: %s done (%s)\n", action, svc.Platform())
 	return nil
+}
+
+// removeRCLinks removes the SysV runlevel links that the service library
+// creates on install but leaves behind on uninstall.
+func removeRCLinks(name string) {
+	links, _ := filepath.Glob("/etc/rc[0-6S].d/[SK][0-9][0-9]" + name)
+	for _, l := range links {
+		os.Remove(l)
+	}
 }
