@@ -103,6 +103,21 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 			sc.State, sc.Reason, in.TerminalID); err != nil {
 			return err
 		}
+		// An admin fixed the terminal (or a retried wipe passed): it is
+		// no longer out of service, so its wipe alert is settled.
+		if sc.State != "out_of_service" {
+			if err := closeAlerts(ctx, tx, in.TerminalID, AlertWipeFailed, ev.At); err != nil {
+				return err
+			}
+		}
+	case protocol.EventSession:
+		if err := applySession(ctx, tx, in.TerminalID, ev); err != nil {
+			return err
+		}
+	case protocol.EventWipe:
+		if err := applyWipe(ctx, tx, in.TerminalID, ev); err != nil {
+			return err
+		}
 	case protocol.EventCommandResult:
 		var r protocol.CommandResult
 		if err := json.Unmarshal(ev.Data, &r); err != nil {

@@ -102,4 +102,99 @@ CREATE TABLE audit (
 	target TEXT NOT NULL,
 	detail TEXT NOT NULL DEFAULT ''
 );
+`,
+	// Schema 2: visitor sessions (policy layers, sessions and quotas, PIN
+	// lockouts, guest passes, reservations, the walk-up queue) and wipe
+	// receipts with the alerts they raise.
+	`
+CREATE TABLE policy_layers (
+	scope      TEXT PRIMARY KEY,
+	yaml       TEXT NOT NULL,
+	updated_at INTEGER NOT NULL,
+	updated_by TEXT NOT NULL
+);
+-- versions counts changes of things running servers poll for, so a change
+-- made by the CLI in another process is noticed.
+CREATE TABLE versions (
+	name TEXT PRIMARY KEY,
+	n    INTEGER NOT NULL
+);
+CREATE TABLE visitor_sessions (
+	id           TEXT PRIMARY KEY,
+	terminal_id  TEXT NOT NULL,
+	branch       TEXT NOT NULL,
+	kind         TEXT NOT NULL,
+	card_hash    TEXT NOT NULL DEFAULT '',
+	day          TEXT NOT NULL,
+	granted_at   INTEGER NOT NULL,
+	ends_at      INTEGER NOT NULL,
+	reserved_min INTEGER NOT NULL,
+	extensions   INTEGER NOT NULL DEFAULT 0,
+	used_min     INTEGER,
+	ended_at     INTEGER
+);
+CREATE INDEX visitor_sessions_card_day ON visitor_sessions(card_hash, day);
+CREATE INDEX visitor_sessions_open ON visitor_sessions(ended_at, ends_at);
+CREATE TABLE pin_failures (
+	card_hash    TEXT PRIMARY KEY,
+	failures     INTEGER NOT NULL,
+	locked_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE guest_passes (
+	code_hash   TEXT PRIMARY KEY,
+	branch      TEXT NOT NULL REFERENCES branches(id),
+	minutes     INTEGER NOT NULL,
+	valid_until INTEGER NOT NULL,
+	created_at  INTEGER NOT NULL,
+	used_at     INTEGER,
+	used_by     TEXT
+);
+CREATE TABLE reservations (
+	id          TEXT PRIMARY KEY,
+	terminal_id TEXT NOT NULL REFERENCES terminals(id) ON DELETE CASCADE,
+	branch      TEXT NOT NULL,
+	card_hash   TEXT NOT NULL,
+	card_hint   TEXT NOT NULL,
+	starts_at   INTEGER NOT NULL,
+	until       INTEGER NOT NULL,
+	hold_until  INTEGER NOT NULL,
+	source      TEXT NOT NULL,
+	created_by  TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	claimed_at  INTEGER
+);
+CREATE INDEX reservations_terminal ON reservations(terminal_id, starts_at);
+CREATE TABLE walkup_queue (
+	id         INTEGER PRIMARY KEY,
+	branch     TEXT NOT NULL REFERENCES branches(id),
+	card_hash  TEXT NOT NULL,
+	card_hint  TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	UNIQUE (branch, card_hash)
+);
+CREATE TABLE wipe_receipts (
+	id              INTEGER PRIMARY KEY,
+	terminal_id     TEXT NOT NULL REFERENCES terminals(id) ON DELETE CASCADE,
+	session_id      TEXT NOT NULL,
+	trigger         TEXT NOT NULL,
+	strategy        TEXT NOT NULL,
+	started_at      INTEGER NOT NULL,
+	ended_at        INTEGER NOT NULL,
+	duration_ns     INTEGER NOT NULL,
+	files_removed   INTEGER NOT NULL,
+	bytes_removed   INTEGER NOT NULL,
+	processes_ended INTEGER NOT NULL,
+	verified        INTEGER NOT NULL,
+	data            TEXT NOT NULL
+);
+CREATE INDEX wipe_receipts_terminal ON wipe_receipts(terminal_id, ended_at);
+CREATE TABLE alerts (
+	id          INTEGER PRIMARY KEY,
+	terminal_id TEXT NOT NULL REFERENCES terminals(id) ON DELETE CASCADE,
+	kind        TEXT NOT NULL,
+	at          INTEGER NOT NULL,
+	detail      TEXT NOT NULL,
+	closed_at   INTEGER
+);
+CREATE INDEX alerts_open ON alerts(closed_at, terminal_id);
 `}
