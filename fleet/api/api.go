@@ -18,6 +18,7 @@ import (
 	"piste/fleet/auth"
 	"piste/fleet/hub"
 	"piste/fleet/store"
+	"piste/fleet/visits"
 )
 
 //go:embed openapi.yaml
@@ -52,6 +53,8 @@ type API struct {
 	Now          func() time.Time
 	// DefaultCommandTTL applies when a command request names no ttl.
 	DefaultCommandTTL time.Duration
+	// Visits serves visitor sessions, policies and reservations.
+	Visits *visits.Service
 }
 
 // New returns an API with sensible limits.
@@ -80,8 +83,37 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/commands/{id}", a.role(RoleAdmin, a.command))
 	mux.Handle("GET /api/v1/audit", a.role(RoleAdmin, a.audit))
 	mux.Handle("GET /api/v1/live", a.role(RoleAdmin, a.live))
+	a.registerVisits(mux)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: %s %s (see /api/v1/openapi.yaml)", r.Method, r.URL.Path)
+	})
+}
+
+// registerVisits adds the routes of visitor sessions and wipe receipts.
+func (a *API) registerVisits(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/v1/agent/login", a.agentLogin)
+	mux.HandleFunc("POST /api/v1/agent/guest", a.agentGuest)
+	mux.HandleFunc("POST /api/v1/agent/sessions/{id}/extend", a.agentExtend)
+	mux.Handle("GET /api/v1/policies/{scope}", a.role(RoleAdmin, a.getPolicy))
+	mux.Handle("PUT /api/v1/policies/{scope}", a.role(RoleAdmin, a.putPolicy))
+	mux.Handle("POST /api/v1/guest-passes", a.role(RoleAdmin, a.newGuestPasses))
+	mux.Handle("POST /api/v1/reservations", a.branchRoles(a.newReservation))
+	mux.Handle("GET /api/v1/reservations", a.branchRoles(a.reservations))
+	mux.Handle("DELETE /api/v1/reservations/{id}", a.branchRoles(a.deleteReservation))
+	mux.Handle("POST /api/v1/branches/{id}/queue", a.branchRoles(a.enqueue))
+	mux.Handle("GET /api/v1/sessions", a.role(RoleAdmin, a.sessions))
+	mux.Handle("GET /api/v1/terminals/{id}/wipes", a.role(RoleAdmin, a.wipes))
+	mux.Handle("GET /api/v1/alerts", a.role(RoleAdmin, a.alerts))
+}
+
+// branchRoles admits admins and volunteers; the handler checks the branch.
+func (a *API) branchRoles(next http.HandlerFunc) http.Handler {
+	return a.staff(func(w http.ResponseWriter, r *http.Request) {
+		if u := UserFrom(r.Context()); u.Role != RoleAdmin && u.Role != RoleVolunteer {
+			writeError(w, http.StatusForbidden, "this needs the admin or volunteer role; you are %s", u.Role)
+			return
+		}
+		next(w, r)
 	})
 }
 

@@ -32,6 +32,8 @@ type TerminalView struct {
 	OS           string       `json:"os,omitempty"`
 	Revoked      bool         `json:"revoked,omitempty"`
 	Health       store.Health `json:"health"`
+	// LastWipe summarises the newest wipe receipt; absent before the first.
+	LastWipe *store.LastWipe `json:"last_wipe,omitempty"`
 }
 
 // View combines a stored terminal with its live connection state.
@@ -70,9 +72,17 @@ func (a *API) Terminals(r *http.Request, u store.User, branch, status string) ([
 	if err != nil {
 		return nil, err
 	}
+	wipes, err := a.Store.LastWipes(r.Context())
+	if err != nil {
+		return nil, err
+	}
 	out := make([]TerminalView, 0, len(ts))
 	for _, t := range ts {
-		if v := a.View(t); status == "" || v.Status == status {
+		v := a.View(t)
+		if lw, ok := wipes[t.ID]; ok {
+			v.LastWipe = &lw
+		}
+		if status == "" || v.Status == status {
 			out = append(out, v)
 		}
 	}
@@ -112,9 +122,21 @@ func (a *API) visibleTerminal(w http.ResponseWriter, r *http.Request) (store.Ter
 }
 
 func (a *API) terminal(w http.ResponseWriter, r *http.Request) {
-	if t, ok := a.visibleTerminal(w, r); ok {
-		writeJSON(w, http.StatusOK, a.View(t))
+	t, ok := a.visibleTerminal(w, r)
+	if !ok {
+		return
 	}
+	v := a.View(t)
+	receipts, err := a.Store.WipeReceipts(r.Context(), t.ID, 1)
+	if err != nil {
+		a.internal(w, "load last wipe", err)
+		return
+	}
+	if len(receipts) == 1 {
+		rc := receipts[0]
+		v.LastWipe = &store.LastWipe{Verified: rc.Verified, At: rc.EndedAt, Strategy: rc.Strategy, Duration: rc.Duration}
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (a *API) health(w http.ResponseWriter, r *http.Request) {

@@ -34,6 +34,8 @@ commands:
   user add     add a staff account (password read from stdin)
   enroll-code  create a terminal enrollment code for a branch
   terminal     list | revoke terminals
+  policy       apply | show visitor-session policy layers
+  guest-passes create a batch of guest passes (one code per line)
   version      print the version
 
 Run 'piste-fleet COMMAND -h' for a command's flags.
@@ -65,6 +67,12 @@ func Run(args []string, stdio IO) int {
 		err = terminalList(rest[1:], stdio)
 	case cmd == "terminal" && len(rest) > 0 && rest[0] == "revoke":
 		err = terminalRevoke(rest[1:], stdio)
+	case cmd == "policy" && len(rest) > 0 && rest[0] == "apply":
+		err = policyApply(rest[1:], stdio)
+	case cmd == "policy" && len(rest) > 0 && rest[0] == "show":
+		err = policyShow(rest[1:], stdio)
+	case cmd == "guest-passes":
+		err = guestPasses(rest, stdio)
 	case cmd == "version":
 		fmt.Fprintln(stdio.Out, Version)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
@@ -129,9 +137,22 @@ func serve(args []string, stdio IO) error {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS key file (PEM)")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 30*time.Second, "how often terminals report health")
 	verbose := fs.Bool("v", false, "log debug detail")
+	var lib sip2Flags
+	lib.register(fs)
+	configFile := fs.String("config", "", "YAML file of settings named like these flags (flags given here win)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *configFile != "" {
+		if err := applyConfigFile(fs, *configFile); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	sipCfg, err := lib.config()
+	if err != nil {
+		return err
+	}
+	cfg.SIP2 = sipCfg
 	if err := required("data", cfg.DataDir); err != nil {
 		return err
 	}

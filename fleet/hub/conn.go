@@ -108,6 +108,9 @@ func (c *conn) serve() {
 	h.register(c)
 	defer h.unregister(c)
 	h.metrics.Connects.Inc()
+	if h.hooks.Connected != nil {
+		h.hooks.Connected(h.ctx, c.terminal)
+	}
 	c.sendPending()
 	c.readLoop()
 }

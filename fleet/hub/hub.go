@@ -51,6 +51,8 @@ type Hub struct {
 	mu    sync.Mutex
 	conns map[string]*conn
 
+	hooks Hooks
+
 	wg     sync.WaitGroup
 	connWG sync.WaitGroup // live connections' goroutines
 	ctx    context.Context
@@ -79,6 +81,43 @@ func New(st *store.Store, cfg Config, metrics *Metrics, log *slog.Logger) *Hub {
 		ctx:     ctx,
 		cancel:  cancel,
 	}
+}
+
+// Hooks let other parts of the fleet act on the link without the hub
+// knowing them.
+type Hooks struct {
+	// Connected runs right after a terminal's welcome frame, before its
+	// queued commands: the place to send it its policy.
+	Connected func(ctx context.Context, t store.Terminal)
+	// Stored runs, on its own goroutine, for every newly stored event.
+	Stored func(ctx context.Context, in store.Incoming)
+}
+
+// SetHooks installs hooks; call it before Run.
+func (h *Hub) SetHooks(hooks Hooks) { h.hooks = hooks }
+
+// Send queues a frame for a connected terminal and reports whether it is
+// connected.
+func (h *Hub) Send(terminalID, typ string, body any) bool {
+	h.mu.Lock()
+	c := h.conns[terminalID]
+	h.mu.Unlock()
+	if c == nil {
+		return false
+	}
+	c.send(typ, body)
+	return true
+}
+
+// OnlineIDs lists the connected terminals.
+func (h *Hub) OnlineIDs() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := make([]string, 0, len(h.conns))
+	for id := range h.conns {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // Changes is where the hub announces terminals whose state changed.

@@ -63,6 +63,9 @@ func (h *Hub) commit(batch []ingestItem) {
 			if ev.Kind != protocol.EventTest {
 				h.changes.Mark(item.in.TerminalID)
 			}
+			if h.hooks.Stored != nil && ev.Kind != protocol.EventTest && ev.Kind != protocol.EventHealth {
+				go h.hooks.Stored(h.ctx, item.in)
+			}
 		} else {
 			h.metrics.Duplicates.Inc()
 		}

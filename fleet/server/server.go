@@ -19,7 +19,9 @@ import (
 	"piste/fleet/api"
 	"piste/fleet/hub"
 	"piste/fleet/protocol"
+	"piste/fleet/sip2"
 	"piste/fleet/store"
+	"piste/fleet/visits"
 )
 
 // TLS modes for Config.TLS.
@@ -37,6 +39,9 @@ type Config struct {
 	TLSCert   string
 	TLSKey    string
 	Heartbeat time.Duration
+	// SIP2 reaches the library system for card logins; nil refuses them
+	// as service_unavailable.
+	SIP2 *sip2.Config
 }
 
 // Server is a running fleet.
@@ -45,7 +50,10 @@ type Server struct {
 	Store    *store.Store
 	Hub      *hub.Hub
 	API      *api.API
+	Visits   *visits.Service
 	log      *slog.Logger
+	pool     *sip2.Pool
+	stop     context.CancelFunc
 	http     *http.Server
 	listener net.Listener
 	// URL is the base URL the server is reachable at.
@@ -74,9 +82,16 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := hub.New(st, hub.Config{Heartbeat: cfg.Heartbeat}, hub.NewMetrics(reg), log)
+	v, pool, err := newVisits(cfg, st, h, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	reg.MustRegister(alertsGauge(st))
 	a := api.New(st, h, log)
 	a.SecureCookie = useTLS
-	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, log: log}
+	a.Visits = v
+	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, log: log, pool: pool}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET "+protocol.Path, h)
@@ -142,6 +157,9 @@ func (s *Server) Start() error {
 	}
 	s.URL = scheme + "://" + ln.Addr().String()
 	s.Hub.Run()
+	ctx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	go s.Visits.Run(ctx)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)
@@ -153,7 +171,13 @@ func (s *Server) Start() error {
 // Shutdown stops serving: agents are told to reconnect later, then open
 // requests get a few seconds to finish.
 func (s *Server) Shutdown(ctx context.Context) error {
+	if s.stop != nil {
+		s.stop()
+	}
 	s.Hub.Close()
+	if s.pool != nil {
+		s.pool.Close()
+	}
 	err := s.http.Shutdown(ctx)
 	return errors.Join(err, s.Store.Close())
 }

@@ -1,0 +1,37 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+)
+
+func (a *API) wipes(w http.ResponseWriter, r *http.Request) {
+	t, ok := a.visibleTerminal(w, r)
+	if !ok {
+		return
+	}
+	limit := 50
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			writeFieldError(w, "limit", "limit must be a whole number from 1 to 1000, got %q", s)
+			return
+		}
+		limit = n
+	}
+	list, err := a.Store.WipeReceipts(r.Context(), t.ID, limit)
+	if err != nil {
+		a.internal(w, "list wipe receipts", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(list))
+}
+
+func (a *API) alerts(w http.ResponseWriter, r *http.Request) {
+	list, err := a.Alerts(r)
+	if err != nil {
+		a.internal(w, "list alerts", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
