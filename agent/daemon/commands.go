@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"piste/agent/localapi"
+	"piste/agent/wipe"
 	"piste/fleet/protocol"
 )
 
@@ -35,14 +36,14 @@ func (d *Daemon) execute(cmd protocol.Command) error {
 		})
 		return nil
 	case protocol.CommandLock:
-		d.setState(localapi.StateOutOfService, "locked")
+		d.session.Lock()
 		return nil
 	case protocol.CommandUnlock:
-		if s := d.Status(); s.State != localapi.StateOutOfService || s.Reason != "locked" {
-			return fmt.Errorf("terminal is not locked (state %s)", s.State)
-		}
-		d.setState(localapi.StateIdle, "")
-		return nil
+		return d.session.Unlock(context.Background())
+	case protocol.CommandWipe:
+		return d.session.Wipe(context.Background())
+	case protocol.CommandEndSession:
+		return d.session.EndWith(wipe.TriggerRemote)
 	case protocol.CommandRestartAgent:
 		return nil // the restart follows once the result is in the outbox
 	case protocol.CommandReboot, protocol.CommandShutdown:

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"os/user"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -19,7 +21,9 @@ import (
 	"piste/agent/link"
 	"piste/agent/localapi"
 	"piste/agent/outbox"
+	"piste/agent/session"
 	"piste/agent/state"
+	"piste/agent/wipe"
 	"piste/fleet/protocol"
 )
 
@@ -35,18 +39,23 @@ type Options struct {
 	// them: for demos and tests on a machine that must stay up.
 	PowerDryRun bool
 	// KioskUser is the OS account whose session runs the kiosk UI; it may
-	// use the local API. Empty: only root and the agent's own user.
+	// use the local API. Empty: the policy's session.kiosk_user when that
+	// account exists here, else only root and the agent's own user.
 	KioskUser string
+	// Wiper runs the privacy wipe; nil means the platform's engine with its
+	// private data in the state dir.
+	Wiper session.Wiper
 }
 
 // Daemon is one running agent.
 type Daemon struct {
-	opts   Options
-	cfg    state.Config
-	outbox *outbox.File
-	link   *link.Link
-	health *health.Sampler
-	log    *slog.Logger
+	opts    Options
+	cfg     state.Config
+	outbox  *outbox.File
+	link    *link.Link
+	session *session.Machine
+	health  *health.Sampler
+	log     *slog.Logger
 
 	heartbeat chan time.Duration
 	restart   chan struct{}
@@ -77,8 +86,22 @@ func New(opts Options) (*Daemon, error) {
 		heartbeat: make(chan time.Duration, 1), restart: make(chan struct{}, 1),
 		watchers: map[chan localapi.Status]struct{}{}}
 	d.status = localapi.Status{State: localapi.StateIdle, TerminalID: cfg.TerminalID, Name: cfg.Name,
-		Kind: cfg.Kind, Version: opts.Version, Language: "fi",
-		Accessibility: localapi.Accessibility{TextScale: 100}, Link: localapi.Link{Server: cfg.Server}}
+		Kind: cfg.Kind, Version: opts.Version, Link: localapi.Link{Server: cfg.Server}}
+	pol, err := loadPolicy(opts.StateDir)
+	if err != nil {
+		d.log.Warn("saved policy", "err", err)
+	}
+	if d.opts.KioskUser == "" && userExists(pol.Session.KioskUser) {
+		d.opts.KioskUser = pol.Session.KioskUser
+	}
+	wiper := opts.Wiper
+	if wiper == nil {
+		wiper = wipe.NewWithOptions(wipe.Options{StateDir: filepath.Join(opts.StateDir, "wipe")})
+	}
+	d.session = session.New(session.Config{
+		Fleet: session.NewHTTPFleet(server, token, link.HTTPClient(cfg.Fingerprint)), Wiper: wiper,
+		Emit: d.emit, Publish: d.update, StateDir: opts.StateDir, Policy: pol, Log: opts.Log,
+	})
 	host, _ := os.Hostname()
 	d.link, err = link.New(link.Config{
 		Server: server, Token: token, Pin: cfg.Fingerprint, Outbox: ob, Commands: ob, Log: opts.Log,
@@ -87,6 +110,8 @@ func New(opts Options) (*Daemon, error) {
 		OnWelcome: d.welcome,
 		OnStatus:  d.linkStatus,
 		OnAck:     func(uint64) { d.update(func(s *localapi.Status) { s.OutboxPending = ob.Len() }) },
+		OnPolicy:  d.applyPolicy,
+		OnNotice:  d.notice,
 	})
 	if err != nil {
 		ob.Close()
@@ -107,9 +132,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	run := func(fn func()) { wg.Add(1); go func() { defer wg.Done(); fn() }() }
 	run(func() { d.health.Run(ctx, 5*time.Second) })
 	run(func() { d.reportHealth(ctx) })
+	// A wipe in progress is finished before the agent stops; one cut short
+	// by a power cut is redone at the next start (the session marker).
+	defer d.session.Wait()
+	d.session.Start()
+	run(func() { d.tick(ctx) })
 	run(func() {
 		if err := d.link.Run(ctx); errors.Is(err, link.ErrRevoked) {
-			d.setState(localapi.StateOutOfService, "revoked")
+			d.session.OutOfService("revoked")
 		}
 	})
 	stopAPI, err := d.serveLocal(ctx)
@@ -119,7 +149,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopAPI()
-	d.emitState()
 
 	var result error
 	select {
@@ -147,21 +176,27 @@ func (d *Daemon) emit(kind string, data any) {
 	d.update(func(s *localapi.Status) { s.OutboxPending = d.outbox.Len() })
 }
 
-func (d *Daemon) emitState() {
-	s := d.Status()
-	d.emit(protocol.EventState, protocol.StateChange{State: string(s.State), Reason: s.Reason})
+// tick runs the session clock: the agent's own, so sessions end on time
+// whether or not the fleet is reachable.
+func (d *Daemon) tick(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.session.Tick()
+		}
+	}
 }
 
-// setState moves the state machine and reports the change to the fleet.
-func (d *Daemon) setState(st localapi.State, reason string) {
-	changed := false
-	d.update(func(s *localapi.Status) {
-		changed = s.State != st || s.Reason != reason
-		s.State, s.Reason = st, reason
-	})
-	if changed {
-		d.emitState()
+func userExists(name string) bool {
+	if name == "" {
+		return false
 	}
+	_, err := user.Lookup(name)
+	return err == nil
 }
 
 func (d *Daemon) welcome(w protocol.Welcome) {

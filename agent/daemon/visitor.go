@@ -6,33 +6,41 @@ import (
 	"piste/agent/localapi"
 )
 
-var errNoSessions = &localapi.Refusal{Code: localapi.RefusalUnavailable, Message: "visitor sessions are not enabled in this build"}
+// The local API's intents are the visitor's activity: each one touches the
+// session's idle clock (see package session for what is not seen).
 
 // Login starts a library-card session.
-func (d *Daemon) Login(ctx context.Context, req localapi.LoginRequest) error { return errNoSessions }
+func (d *Daemon) Login(ctx context.Context, req localapi.LoginRequest) error {
+	return d.session.Login(ctx, req.Card, req.PIN)
+}
 
 // Guest starts a guest-pass session.
-func (d *Daemon) Guest(ctx context.Context, req localapi.GuestRequest) error { return errNoSessions }
+func (d *Daemon) Guest(ctx context.Context, req localapi.GuestRequest) error {
+	return d.session.Guest(ctx, req.Code)
+}
 
 // Extend lengthens the running session.
-func (d *Daemon) Extend(ctx context.Context) error { return errNoSessions }
+func (d *Daemon) Extend(ctx context.Context) error { return d.session.Extend(ctx) }
 
-// End ends the running session.
-func (d *Daemon) End(ctx context.Context) error { return errNoSessions }
+// End ends the running session; the wipe follows at once.
+func (d *Daemon) End(ctx context.Context) error { return d.session.End(ctx) }
 
 // SetLanguage switches the visitor's language.
 func (d *Daemon) SetLanguage(ctx context.Context, req localapi.LanguageRequest) error {
+	d.session.Touch()
 	d.update(func(s *localapi.Status) { s.Language = req.Language })
 	return nil
 }
 
 // SetAccessibility sets the visitor's display choices.
 func (d *Daemon) SetAccessibility(ctx context.Context, req localapi.Accessibility) error {
+	d.session.Touch()
 	d.update(func(s *localapi.Status) { s.Accessibility = req })
 	return nil
 }
 
 // RequestHelp asks a volunteer for help.
 func (d *Daemon) RequestHelp(ctx context.Context, req localapi.HelpRequest) error {
-	return errNoSessions
+	d.session.Touch()
+	return &localapi.Refusal{Code: localapi.RefusalUnavailable, Message: "help requests are not enabled in this build"}
 }

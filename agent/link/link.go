@@ -5,6 +5,7 @@ package link
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,11 @@ type Config struct {
 	OnAck func(upTo uint64)
 	// OnStatus is told of every change of the link's status.
 	OnStatus func(Status)
+	// OnPolicy is given the body of each policy frame: the terminal's
+	// effective policy as JSON. The callee validates it.
+	OnPolicy func(json.RawMessage)
+	// OnNotice is given each notice frame (reservations, help updates).
+	OnNotice func(protocol.Notice)
 	Log      *slog.Logger
 	// Dialer defaults to one with the Pin's TLS settings.
 	Dialer *websocket.Dialer
@@ -362,6 +368,21 @@ func (c *session) handle(frame []byte) error {
 			return err
 		}
 		return c.command(cmd)
+	case protocol.TypePolicy:
+		if len(env.Body) == 0 {
+			return fmt.Errorf("frame from fleet: %w: policy frame has no body", protocol.ErrMalformed)
+		}
+		if c.link.cfg.OnPolicy != nil {
+			c.link.cfg.OnPolicy(env.Body)
+		}
+	case protocol.TypeNotice:
+		var n protocol.Notice
+		if err := protocol.DecodeBody(env, &n); err != nil {
+			return err
+		}
+		if c.link.cfg.OnNotice != nil {
+			c.link.cfg.OnNotice(n)
+		}
 	default:
 		// Frame types this agent does not act on (e.g. from a newer fleet)
 		// are ignored so that the fleet can add them without breaking us.
