@@ -11,7 +11,8 @@ N ?= 10000
 
 # Debian packages: fyne's C build, Xvfb for UI tests, Chromium for browser tests.
 FYNE_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
-TEST_PKGS := chromium xvfb
+# cron, at and CUPS let the wipe tests plant and remove a visitor's jobs.
+TEST_PKGS := chromium xvfb cron at cups-client cups-daemon e2fsprogs
 
 .PHONY: all build demo test vet bench-fleet bench-login bench-wipe screenshots deps deps-test clean fmt
 
@@ -43,7 +44,7 @@ test: deps-test
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./agent/cmd/piste-agent
-	./testing/scripts/with-xvfb $(GO) test -race -timeout 40m ./...
+	./testing/scripts/test-services ./testing/scripts/with-xvfb $(GO) test -race -timeout 40m ./...
 
 ## bench-fleet: N simulated terminals (default 10000) against one fleet; prints BENCH lines.
 bench-fleet: build
