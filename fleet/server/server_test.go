@@ -28,8 +28,16 @@ type testFleet struct {
 }
 
 func newTestFleet(t *testing.T) *testFleet {
-	srv, err := New(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Heartbeat: time.Second},
-		slog.New(slog.DiscardHandler))
+	return newTestFleetWith(t, nil)
+}
+
+// newTestFleetWith lets a test change the configuration before start.
+func newTestFleetWith(t *testing.T, configure func(*Config)) *testFleet {
+	cfg := Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Heartbeat: time.Second}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv, err := New(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	require.NoError(t, srv.Start())
 	t.Cleanup(func() {
@@ -191,6 +199,10 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		"GET /api/v1/branches", "POST /api/v1/enroll-codes", "GET /api/v1/terminals", "GET /api/v1/terminals/{id}",
 		"GET /api/v1/terminals/{id}/health", "POST /api/v1/terminals/{id}/commands", "POST /api/v1/terminals/{id}/revoke",
 		"GET /api/v1/commands/{id}", "GET /api/v1/audit", "GET /api/v1/live", "GET " + protocol.Path, "GET /healthz", "GET /metrics",
+		"POST " + protocol.PathAgentLogin, "POST " + protocol.PathAgentGuest, "POST " + protocol.PathAgentExtend,
+		"GET /api/v1/policies/{scope}", "PUT /api/v1/policies/{scope}", "POST /api/v1/guest-passes",
+		"POST /api/v1/reservations", "GET /api/v1/reservations", "DELETE /api/v1/reservations/{id}",
+		"POST /api/v1/branches/{id}/queue", "GET /api/v1/sessions", "GET /api/v1/terminals/{id}/wipes", "GET /api/v1/alerts",
 	} {
 		method, path, _ := strings.Cut(route, " ")
 		ops, ok := doc.Paths[path]
@@ -278,12 +290,7 @@ func TestLinkClosesBadPeersWithReasonAndServesOthers(t *testing.T) {
 	ev := protocol.Event{Epoch: "good", Seq: 1, Kind: protocol.EventTest, At: time.Now()}
 	frame, _ := protocol.Encode("good-1", protocol.TypeEvent, ev)
 	require.NoError(t, good.WriteMessage(websocket.TextMessage, frame))
-	good.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, raw, err := good.ReadMessage()
-	require.NoError(t, err)
-	env, err := protocol.Decode(raw)
-	require.NoError(t, err)
-	require.Equal(t, protocol.TypeAck, env.Type)
+	env := readUntil(t, good, protocol.TypeAck)
 	var ack protocol.Ack
 	require.NoError(t, protocol.DecodeBody(env, &ack))
 	assert.Equal(t, uint64(1), ack.Seq)
@@ -303,9 +310,7 @@ func TestLinkDedupesResends(t *testing.T) {
 	send := func(ws *websocket.Conn, seq uint64) protocol.Ack {
 		frame, _ := protocol.Encode("x", protocol.TypeEvent, protocol.Event{Epoch: "ep", Seq: seq, Kind: protocol.EventTest, At: time.Now(), Data: json.RawMessage(`{"n":1}`)})
 		require.NoError(t, ws.WriteMessage(websocket.TextMessage, frame))
-		_, raw, err := ws.ReadMessage()
-		require.NoError(t, err)
-		env, _ := protocol.Decode(raw)
+		env := readUntil(t, ws, protocol.TypeAck)
 		var ack protocol.Ack
 		require.NoError(t, protocol.DecodeBody(env, &ack))
 		return ack
