@@ -28,17 +28,21 @@ type testFleet struct {
 }
 
 func newTestFleet(t *testing.T) *testFleet {
-	return newTestFleetWith(t, nil)
+	return newTestFleetWith(t, nil, nil)
 }
 
-// newTestFleetWith lets a test change the configuration before start.
-func newTestFleetWith(t *testing.T, configure func(*Config)) *testFleet {
+// newTestFleetWith lets a test change the configuration, and the server
+// before it starts.
+func newTestFleetWith(t *testing.T, configure func(*Config), prepare func(*Server)) *testFleet {
 	cfg := Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Heartbeat: time.Second}
 	if configure != nil {
 		configure(&cfg)
 	}
 	srv, err := New(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
+	if prepare != nil {
+		prepare(srv)
+	}
 	require.NoError(t, srv.Start())
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

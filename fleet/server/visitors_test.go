@@ -35,11 +35,12 @@ func sip2Config(addr string) *sip2.Config {
 
 // visitFleet is a fleet with a library system, and a clock the test moves.
 func visitFleet(t *testing.T, addr string) (*testFleet, *atomic.Int64) {
-	f := newTestFleetWith(t, func(c *Config) { c.SIP2 = sip2Config(addr) })
 	var clock atomic.Int64
 	clock.Store(time.Now().Truncate(time.Second).UnixNano())
-	f.srv.Visits.Now = func() time.Time { return time.Unix(0, clock.Load()) }
-	f.srv.API.Now = f.srv.Visits.Now
+	f := newTestFleetWith(t, func(c *Config) { c.SIP2 = sip2Config(addr) }, func(s *Server) {
+		s.Visits.Now = func() time.Time { return time.Unix(0, clock.Load()) }
+		s.API.Now = s.Visits.Now
+	})
 	return f, &clock
 }
 
@@ -335,8 +336,7 @@ func TestClosingTimeCapsTheGrant(t *testing.T) {
 }
 
 func TestPolicyPushedOnConnectAndOnChange(t *testing.T) {
-	f := newTestFleet(t)
-	f.srv.Visits.Poll = 50 * time.Millisecond
+	f := newTestFleetWith(t, nil, func(s *Server) { s.Visits.Poll = 50 * time.Millisecond })
 	_, token := f.enroll("kallio")
 	ws := dialAgent(t, f, token)
 	hello(t, ws, "ep")
