@@ -275,12 +275,13 @@ func TestFleetDownMidSession(t *testing.T) {
 	s := newVisitorSetup(t, "max_minutes: 1\nwalkup_minutes: 1\nwarn_minutes: []")
 	s.login(t, "20000002", "1234", 0)
 	require.Equal(t, "active", s.a.ctlStatus()["state"])
+	eventually(t, 10*time.Second, func() bool { return countEvents(t, s.f, "session") == 1 }, "session start not at the fleet")
 	s.f.proc.stop(syscall.SIGKILL)
 	eventually(t, 10*time.Second, func() bool { return s.a.linkField("connected") == false }, "link still up")
 
 	// The clock runs on the agent: the one-minute session ends on time.
 	s.waitState(t, 90*time.Second, "idle")
-	assert.Equal(t, 0, countEvents(t, s.f, "session"), "nothing delivered while the fleet is down")
+	assert.Equal(t, 1, countEvents(t, s.f, "session"), "the end is not delivered while the fleet is down")
 
 	s.f.serve(s.sip2...)
 	eventually(t, 60*time.Second, func() bool { return countEvents(t, s.f, "session") == 2 }, "session events not delivered after the outage")
