@@ -63,6 +63,7 @@ func applyConfigFile(fs *flag.FlagSet, path string) error {
 type sip2Flags struct {
 	addr, login, loginFile, institution, location string
 	timeout                                       time.Duration
+	connections                                   int
 }
 
 func (f *sip2Flags) register(fs *flag.FlagSet) {
@@ -71,6 +72,7 @@ func (f *sip2Flags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.loginFile, "sip2-login-file", "", "file holding the SIP2 login USER:PASS on its first line")
 	fs.StringVar(&f.institution, "sip2-institution", "", "SIP2 institution id (AO)")
 	fs.StringVar(&f.location, "sip2-location", "", "SIP2 location code (CP)")
+	fs.IntVar(&f.connections, "sip2-connections", 16, "most connections to the library system at once")
 	fs.DurationVar(&f.timeout, "sip2-timeout", 5*time.Second, "how long to wait for the library system per request")
 }
 
@@ -104,8 +106,11 @@ func (f *sip2Flags) config() (*sip2.Config, error) {
 	if f.timeout < 100*time.Millisecond || f.timeout > time.Minute {
 		return nil, usageErr("--sip2-timeout must be between 100ms and 1m, got %s", f.timeout)
 	}
+	if f.connections < 1 || f.connections > 256 {
+		return nil, usageErr("--sip2-connections must be between 1 and 256, got %d", f.connections)
+	}
 	cfg := &sip2.Config{Addr: f.addr, User: user, Password: pass, Institution: f.institution,
-		Location: f.location, Size: 16, DialTimeout: f.timeout, RequestTimeout: f.timeout}
+		Location: f.location, Size: f.connections, DialTimeout: f.timeout, RequestTimeout: f.timeout}
 	if err := cfg.Validate(); err != nil {
 		return nil, usageErr("%v", err)
 	}

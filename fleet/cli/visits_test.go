@@ -125,7 +125,7 @@ func TestServeConfigFile(t *testing.T) {
 		"login not user:pass":   {addr: "h:1", login: "ab", institution: "X"},
 		"both login and a file": {addr: "h:1", login: "a:b", loginFile: loginFile, institution: "X"},
 	} {
-		f.timeout = 5e9
+		f.timeout, f.connections = 5e9, 4
 		_, err := f.config()
 		assert.Error(t, err, name)
 	}

@@ -225,6 +225,11 @@ func (s *Store) PINFailed(ctx context.Context, cardHash string, attempts int, lo
 
 // PINSucceeded forgets a card's wrong PINs.
 func (s *Store) PINSucceeded(ctx context.Context, cardHash string) error {
+	// Most logins have no wrong PINs to forget: a read spares them a write.
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM pin_failures WHERE card_hash = ?`, cardHash).Scan(&n); err != nil || n == 0 {
+		return err
+	}
 	_, err := s.w.ExecContext(ctx, `DELETE FROM pin_failures WHERE card_hash = ?`, cardHash)
 	return err
 }
