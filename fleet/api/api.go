@@ -272,3 +272,9 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
+
+// WithUser returns ctx carrying an authenticated staff user, for pages
+// that call the API's helpers.
+func WithUser(ctx context.Context, u store.User) context.Context {
+	return context.WithValue(ctx, ctxKey{}, u)
+}

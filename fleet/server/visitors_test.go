@@ -539,4 +539,3 @@ func metricsText(t *testing.T, f *testFleet) string {
 	raw, _ := io.ReadAll(resp.Body)
 	return string(raw)
 }
-

@@ -126,6 +126,7 @@ type List struct {
 	Total    int // terminals passing branch and text filters
 	All      Count
 	Revoked  string // name of a terminal just revoked from its page
+	Alerts   []store.Alert
 }
 
 // BuildList filters and counts terminals for the list page.
@@ -164,6 +165,10 @@ func (p *Pages) terminals(w http.ResponseWriter, r *http.Request, u store.User) 
 	now := time.Now()
 	l := BuildList(views, f, now)
 	l.Branches = branches
+	if l.Alerts, err = p.API.Alerts(r); err != nil {
+		p.internal(w, "list alerts", err)
+		return
+	}
 	if id := r.URL.Query().Get("revoked"); id != "" {
 		if t, err := p.API.Store.Terminal(r.Context(), id); err == nil && t.Revoked && canSee(u, t.Branch) {
 			l.Revoked = t.Name
@@ -194,6 +199,7 @@ type Detail struct {
 	Row
 	Enrolled     time.Time
 	CommandTypes []CommandType
+	LastWipe     *store.WipeReceipt
 }
 
 // CommandType is one choice of the command form.
@@ -228,6 +234,14 @@ func (p *Pages) terminal(w http.ResponseWriter, r *http.Request, u store.User) {
 	}
 	now := time.Now()
 	d := Detail{Row: NewRow(p.API.View(t), now), Enrolled: t.EnrolledAt, CommandTypes: commandTypes}
+	receipts, err := p.API.Store.WipeReceipts(r.Context(), t.ID, 1)
+	if err != nil {
+		p.internal(w, "load last wipe", err)
+		return
+	}
+	if len(receipts) == 1 {
+		d.LastWipe = &receipts[0]
+	}
 	p.render(w, http.StatusOK, "terminal", view{Title: t.Name, User: u, Script: "terminal.js", Now: now, Data: d})
 }
 

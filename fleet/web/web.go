@@ -49,6 +49,8 @@ func Register(mux *http.ServeMux, a *api.API, log *slog.Logger) *Pages {
 	mux.HandleFunc("GET /static/", p.static)
 	mux.Handle("GET /{$}", p.admin(p.terminals))
 	mux.Handle("GET /terminals/{id}", p.admin(p.terminal))
+	mux.Handle("GET /guest-passes", p.admin(p.guestPassForm))
+	mux.Handle("POST /guest-passes", p.admin(p.guestPassBatch))
 	// "/" rather than "GET /": a method-less catch-all does not collide
 	// with the API's own catch-all under /api/v1/.
 	mux.HandleFunc("/", p.notFound)
@@ -61,7 +63,7 @@ func New(a *api.API, log *slog.Logger) *Pages {
 	p := &Pages{API: a, Log: log, tmpl: map[string]*template.Template{}, assetVersion: hashFS(staticFS)}
 	funcs := template.FuncMap{"asset": p.asset, "blankRow": func() Row { return Row{} }}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/rows.html"))
-	for _, name := range []string{"login", "terminals", "terminal", "noadmin", "notfound"} {
+	for _, name := range []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses"} {
 		t := template.Must(base.Clone())
 		p.tmpl[name] = template.Must(t.ParseFS(templateFS, "templates/"+name+".html"))
 	}

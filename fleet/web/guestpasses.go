@@ -1,0 +1,65 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"piste/fleet/api"
+	"piste/fleet/store"
+)
+
+// GuestPassForm is the guest-pass page: the form, and a batch once made.
+type GuestPassForm struct {
+	Branches []store.Branch
+	Branch   string
+	Count    int
+	Minutes  int
+	Days     int
+	Batch    *api.GuestPassBatch
+}
+
+func (p *Pages) guestPassForm(w http.ResponseWriter, r *http.Request, u store.User) {
+	branches, err := p.visibleBranches(r, u)
+	if err != nil {
+		p.internal(w, "list branches", err)
+		return
+	}
+	f := GuestPassForm{Branches: branches, Count: 10, Minutes: 60, Days: 30}
+	p.render(w, http.StatusOK, "guestpasses", view{Title: "Guest passes", User: u, Data: f})
+}
+
+// guestPassBatch makes a batch from the posted form and shows it as cards
+// to print and cut out. The form posts without script; the session cookie
+// is SameSite=Strict, so another site cannot post it.
+func (p *Pages) guestPassBatch(w http.ResponseWriter, r *http.Request, u store.User) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	branches, err := p.visibleBranches(r, u)
+	if err != nil {
+		p.internal(w, "list branches", err)
+		return
+	}
+	f := GuestPassForm{Branches: branches, Branch: r.PostFormValue("branch")}
+	f.Count, _ = strconv.Atoi(r.PostFormValue("count"))
+	f.Minutes, _ = strconv.Atoi(r.PostFormValue("minutes"))
+	f.Days, _ = strconv.Atoi(r.PostFormValue("days"))
+	v := view{Title: "Guest passes", User: u, Data: &f}
+	if f.Days < 1 || f.Days > 365 {
+		v.Error = "Valid for: give 1 to 365 days."
+		p.render(w, http.StatusBadRequest, "guestpasses", v)
+		return
+	}
+	until := time.Now().Add(time.Duration(f.Days) * 24 * time.Hour).Format(time.RFC3339)
+	batch, _, err := p.API.NewGuestPasses(r.WithContext(api.WithUser(r.Context(), u)), f.Branch, f.Count, f.Minutes, until)
+	if err != nil {
+		v.Error = "The passes were not made: " + err.Error() + "."
+		p.render(w, http.StatusBadRequest, "guestpasses", v)
+		return
+	}
+	f.Batch = &batch
+	p.render(w, http.StatusOK, "guestpasses", v)
+}
