@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binDir = dir
-	cmd := exec.Command("go", "build", "-o", dir+"/", "piste/fleet/cmd/piste-fleet", "piste/agent/cmd/piste-agent")
+	cmd := exec.Command("go", "build", "-o", dir+"/", "piste/fleet/cmd/piste-fleet", "piste/agent/cmd/piste-agent", "piste/testing/cmd/piste-sip2-server")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: build binaries:", err)
