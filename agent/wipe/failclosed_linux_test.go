@@ -56,9 +56,11 @@ func TestWipeUnkillableProcessFailsClosed(t *testing.T) {
 	startAs(t, u, "sleep 600")
 	var pid int
 	require.Eventually(t, func() bool {
-		pids := testProcs(u.uid)
-		if len(pids) == 1 {
-			pid = pids[0]
+		// The shell may still be there for a moment before it execs sleep.
+		for _, p := range testProcs(u.uid) {
+			if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", p)); strings.TrimSpace(string(comm)) == "sleep" {
+				pid = p
+			}
 		}
 		return pid != 0
 	}, 5*time.Second, 10*time.Millisecond)
