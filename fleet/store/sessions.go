@@ -33,30 +33,99 @@ type Grant func(usedToday int) (minutes int, err error)
 
 // GrantSession runs decide and stores the session it grants in one write
 // transaction, so two terminals granting the same card at once cannot both
-// spend the same quota.
+// spend the same quota. Grants arriving together share a transaction (and
+// its sync to disk): logins come in bursts when a library opens.
 func (s *Store) GrantSession(ctx context.Context, sess VisitorSession, decide Grant) (VisitorSession, error) {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		used := 0
-		if sess.CardHash != "" {
-			var err error
-			if used, err = quotaUsed(ctx, tx, sess.CardHash, sess.Day); err != nil {
-				return err
+	s.grantsOnce.Do(func() { go s.grantLoop() })
+	job := grantJob{ctx: ctx, sess: sess, decide: decide, done: make(chan error, 1)}
+	select {
+	case s.grants <- &job:
+	case <-ctx.Done():
+		return sess, ctx.Err()
+	case <-s.closed:
+		return sess, errors.New("store: closed")
+	}
+	err := <-job.done
+	return job.sess, err
+}
+
+type grantJob struct {
+	ctx    context.Context
+	sess   VisitorSession
+	decide Grant
+	done   chan error
+}
+
+// grantLoop commits the grants waiting at each turn in one transaction.
+func (s *Store) grantLoop() {
+	batch := make([]*grantJob, 0, 256)
+	for {
+		select {
+		case <-s.closed:
+			return
+		case j := <-s.grants:
+			batch = append(batch[:0], j)
+		}
+	fill:
+		for len(batch) < cap(batch) {
+			select {
+			case j := <-s.grants:
+				batch = append(batch, j)
+			default:
+				break fill
 			}
 		}
-		minutes, err := decide(used)
-		if err != nil {
-			return err
+		s.commitGrants(batch)
+	}
+}
+
+func (s *Store) commitGrants(batch []*grantJob) {
+	refusals := make([]error, len(batch))
+	err := s.tx(context.Background(), func(tx *sql.Tx) error {
+		for i, j := range batch {
+			refusals[i] = nil
+			if j.ctx.Err() != nil {
+				refusals[i] = j.ctx.Err()
+				continue
+			}
+			refused, err := grantOne(j.ctx, tx, &j.sess, j.decide)
+			if err != nil {
+				return err
+			}
+			refusals[i] = refused
 		}
-		sess.ReservedMin = minutes
-		sess.EndsAt = sess.GrantedAt.Add(time.Duration(minutes) * time.Minute)
-		_, err = tx.ExecContext(ctx, `INSERT INTO visitor_sessions
-			(id, terminal_id, branch, kind, card_hash, day, granted_at, ends_at, reserved_min)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sess.ID, sess.TerminalID, sess.Branch, sess.Kind, sess.CardHash, sess.Day,
-			ms(sess.GrantedAt), ms(sess.EndsAt), minutes)
-		return err
+		return nil
 	})
-	return sess, err
+	for i, j := range batch {
+		if err != nil {
+			j.done <- err
+			continue
+		}
+		j.done <- refusals[i]
+	}
+}
+
+// grantOne decides and stores one grant; refused is decide's error, err a
+// database failure that dooms the whole transaction.
+func grantOne(ctx context.Context, tx *sql.Tx, sess *VisitorSession, decide Grant) (refused, err error) {
+	used := 0
+	if sess.CardHash != "" {
+		if used, err = quotaUsed(ctx, tx, sess.CardHash, sess.Day); err != nil {
+			return nil, err
+		}
+	}
+	minutes, refused := decide(used)
+	if refused != nil {
+		return refused, nil
+	}
+	sess.ReservedMin = minutes
+	sess.EndsAt = sess.GrantedAt.Add(time.Duration(minutes) * time.Minute)
+	_, err = tx.ExecContext(ctx, `INSERT INTO visitor_sessions
+		(id, terminal_id, branch, kind, card_hash, day, granted_at, ends_at, reserved_min)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sess.ID, sess.TerminalID, sess.Branch, sess.Kind, sess.CardHash, sess.Day,
+		ms(sess.GrantedAt), ms(sess.EndsAt), minutes)
+	return nil, err
 }
 
 // ExtendSession lengthens a running session. decide gets the session and

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -25,6 +26,15 @@ var ErrConflict = errors.New("already exists")
 type Store struct {
 	w *sql.DB // the single writer
 	r *sql.DB // readers
+	// turn queues writers first come, first served: database/sql hands a
+	// freed connection to an arbitrary waiter, which under load left some
+	// visitor logins waiting many times longer than the rest.
+	turn chan struct{}
+
+	grants     chan *grantJob
+	grantsOnce sync.Once
+	closed     chan struct{}
+	closeOnce  sync.Once
 }
 
 // FileName is the database file inside the data directory.
@@ -51,7 +61,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	s := &Store{w: w, r: r}
+	s := &Store{w: w, r: r, turn: make(chan struct{}, 1), grants: make(chan *grantJob), closed: make(chan struct{})}
 	if err := s.migrate(context.Background()); err != nil {
 		s.Close()
 		return nil, err
@@ -61,6 +71,7 @@ func Open(dir string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -86,6 +97,12 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // tx runs fn in a write transaction.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	select {
+	case s.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.turn }()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -16,7 +16,10 @@ func (s *Service) Extend(ctx context.Context, t store.Terminal, sessionID string
 	if err != nil {
 		return protocol.Extension{}, err
 	}
-	closing, _ := p.Hours.ClosingAfter(now)
+	closing, err := openNow(p, now)
+	if err != nil {
+		return protocol.Extension{}, err
+	}
 	live, err := s.Store.LiveReservations(ctx, "", t.ID, now)
 	if err != nil {
 		return protocol.Extension{}, err
@@ -29,9 +32,6 @@ func (s *Service) Extend(ctx context.Context, t store.Terminal, sessionID string
 			return 0, refuse(protocol.RefusalQuotaExhausted, "guest sessions cannot be extended")
 		case sess.Extensions >= p.Session.MaxExtensions:
 			return 0, refuse(protocol.RefusalQuotaExhausted, "this session has had its %d extensions", p.Session.MaxExtensions)
-		}
-		if !p.Hours.OpenAt(now) {
-			return 0, refuse(protocol.RefusalClosed, "the library is closed")
 		}
 		left := p.Session.DailyMinutes - used
 		if left < 1 {
