@@ -242,7 +242,7 @@ func TestWipeHostileHome(t *testing.T) {
 			req := request(u, skel, StrategyFiles)
 			req.ExtraPaths = []string{h.tmp}
 			requireVerified(t, e.Wipe(context.Background(), req))
-			passwd := sha256File(t, "/etc/passwd")
+			passwd := etcPasswd(t)
 			tc.plant(t, h)
 
 			r := wipeWithin(t, e, req, 2*time.Minute)
@@ -253,7 +253,7 @@ func TestWipeHostileHome(t *testing.T) {
 			entries, err := os.ReadDir(h.tmp)
 			require.NoError(t, err)
 			assert.Empty(t, entries, "the visitor's directory in the swept place must be gone")
-			assert.Equal(t, passwd, sha256File(t, "/etc/passwd"))
+			assert.Equal(t, passwd, etcPasswd(t))
 			if tc.check != nil {
 				tc.check(t, h)
 			}
