@@ -59,6 +59,10 @@ func (a *API) live(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-gone:
 			return
+		case <-a.Hub.Done():
+			ws.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+			return
 		case <-next:
 		}
 		time.Sleep(liveInterval)

@@ -354,6 +354,6 @@ func terminalRevoke(args []string, stdio IO) error {
 		return err
 	}
 	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "revoke", Target: *id})
-	fmt.Fprintf(stdio.Out, "terminal %s revoked; a running server drops its link at its next reconnect\n", *id)
+	fmt.Fprintf(stdio.Out, "terminal %s revoked; a running server drops its link within 15 seconds\n", *id)
 	return nil
 }

@@ -221,8 +221,11 @@ func (h *Hub) unregister(c *conn) {
 func (h *Hub) housekeeping() {
 	expire := time.NewTicker(2 * time.Second)
 	presence := time.NewTicker(15 * time.Second)
+	prune := time.NewTicker(time.Hour)
 	defer expire.Stop()
 	defer presence.Stop()
+	defer prune.Stop()
+	revokeCheck := time.Now()
 	for {
 		select {
 		case <-h.ctx.Done():
@@ -233,11 +236,45 @@ func (h *Hub) housekeeping() {
 				h.log.Warn("expire commands", "err", err)
 			}
 			h.metrics.CommandsExpired.Add(float64(len(ids)))
-		case <-presence.C:
+		case now := <-presence.C:
 			h.flushPresence()
+			h.dropRevoked(revokeCheck)
+			revokeCheck = now.Add(-time.Second)
+		case now := <-prune.C:
+			h.prune(now)
 		}
 	}
 }
+
+// HealthRetention is how long health history is kept for the charts.
+const HealthRetention = 7 * 24 * time.Hour
+
+// prune drops old health samples and expired staff logins, which would
+// otherwise grow without bound (10,000 terminals make ~29 million samples a day).
+func (h *Hub) prune(now time.Time) {
+	if err := h.store.PruneHealth(h.ctx, now.Add(-HealthRetention)); err != nil && h.ctx.Err() == nil {
+		h.log.Warn("prune health history", "err", err)
+	}
+	if err := h.store.PruneStaffSessions(h.ctx, now); err != nil && h.ctx.Err() == nil {
+		h.log.Warn("prune staff logins", "err", err)
+	}
+}
+
+// dropRevoked closes links of terminals revoked since a time by another
+// process on the same data (the piste-fleet CLI); API revocations close
+// the link at once.
+func (h *Hub) dropRevoked(since time.Time) {
+	ids, err := h.store.RevokedSince(h.ctx, since)
+	if err != nil {
+		return
+	}
+	for _, id := range ids {
+		h.Disconnect(id, protocol.CloseUnauthorized, "terminal revoked by an admin")
+	}
+}
+
+// Done is closed when the hub stops, so long-lived views can end too.
+func (h *Hub) Done() <-chan struct{} { return h.ctx.Done() }
 
 func (h *Hub) flushPresence() {
 	h.mu.Lock()

@@ -141,6 +141,14 @@ func TestRevocationAndEnrollmentCodes(t *testing.T) {
 		"a revoked terminal must be out of service")
 	assert.Equal(t, "offline", f.terminal(a.id).Status)
 
+	// Revoked with the CLI on the data dir while the server runs: the
+	// server notices and drops the link too.
+	b := enrollAgent(t, f, "kallio", "pc-2")
+	b.start()
+	eventually(t, 20*time.Second, func() bool { return f.terminal(b.id).Status == "online" }, "second agent not online")
+	run(t, "", 0, "piste-fleet", "terminal", "revoke", "--data", f.data, "--id", b.id)
+	eventually(t, 40*time.Second, func() bool { return b.linkField("revoked") == true }, "CLI revocation did not reach the running server")
+
 	_, stderr := run(t, "", 1, "piste-agent", "enroll", "--server", f.url, "--code", "WRNG-CODE-0000-0000", "--state", t.TempDir())
 	assert.Contains(t, stderr, "enrollment code not recognised")
 
