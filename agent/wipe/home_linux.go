@@ -46,13 +46,18 @@ func (e *linuxEngine) stepHome(ctx context.Context, rc *recorder, t target) {
 		fail(t.home, err)
 		return
 	}
+	// The directory itself is reset first, also under the mount strategies:
+	// whatever a visitor left in it before a home was first mounted would
+	// otherwise lie hidden under the mount and come back with the next boot.
+	if err := e.resetFiles(rc, t, t.home, nil); err != nil {
+		fail(t.home, err)
+		return
+	}
 	switch strat {
 	case StrategyOverlay:
 		err = e.resetOverlay(rc, t)
 	case StrategyTmpfs:
 		err = e.resetTmpfs(rc, t)
-	default:
-		err = e.resetFiles(rc, t, t.home, nil)
 	}
 	if err != nil {
 		fail(t.home, err)
