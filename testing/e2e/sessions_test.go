@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"piste/testing/osuser"
 )
 
 // Visitor sessions through the real binaries: piste-fleet talking SIP2 to
@@ -62,8 +64,8 @@ func newKiosk(t *testing.T) kiosk {
 	out, err := exec.Command("useradd", "--no-create-home", "--home-dir", k.home, "--shell", "/bin/sh", "--user-group", k.name).CombinedOutput()
 	require.NoError(t, err, "useradd: %s", out)
 	t.Cleanup(func() {
-		killUser(k.uid)
-		unmountBelow(k.home)
+		osuser.KillAll(k.uid)
+		osuser.UnmountBelow(k.home)
 		if out, err := exec.Command("userdel", k.name).CombinedOutput(); err != nil {
 			t.Errorf("userdel %s: %v: %s", k.name, err, out)
 		}
@@ -98,52 +100,6 @@ func (k kiosk) process(t *testing.T, argv ...string) *exec.Cmd {
 	require.NoError(t, cmd.Start())
 	go func() { _ = cmd.Wait() }()
 	return cmd
-}
-
-func killUser(uid int) {
-	if uid == 0 {
-		return
-	}
-	for range 50 {
-		found := false
-		ents, _ := os.ReadDir("/proc")
-		for _, e := range ents {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
-			if err != nil || strings.Contains(string(b), "State:\tZ") {
-				continue
-			}
-			if strings.Contains(string(b), fmt.Sprintf("\nUid:\t%d\t", uid)) {
-				found = true
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-		if !found {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func unmountBelow(dir string) {
-	for range 10 {
-		b, _ := os.ReadFile("/proc/self/mountinfo")
-		var points []string
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) > 4 && (f[4] == dir || strings.HasPrefix(f[4], dir+"/")) {
-				points = append(points, f[4])
-			}
-		}
-		if len(points) == 0 {
-			return
-		}
-		for i := len(points) - 1; i >= 0; i-- {
-			_ = syscall.Unmount(points[i], syscall.MNT_DETACH)
-		}
-	}
 }
 
 // startSIP2 runs the SIP2 test server and returns its address.

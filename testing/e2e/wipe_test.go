@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"piste/testing/osuser"
 )
 
 // The privacy wipe at session end, through the real agent and fleet, on a
@@ -90,7 +92,7 @@ func TestWipeThatCannotCompleteTakesTerminalOutOfService(t *testing.T) {
 	if err != nil {
 		t.Skipf("cannot bind-mount here: %v: %s", err, out)
 	}
-	t.Cleanup(func() { unmountBelow(mnt) })
+	t.Cleanup(func() { osuser.UnmountBelow(mnt) })
 
 	s.ctl(t, "", 0, "end")
 	s.waitState(t, 60*time.Second, "out_of_service")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"piste/agent/wipe"
+	"piste/testing/osuser"
 )
 
 type config struct {
@@ -168,58 +169,14 @@ func (b *bench) startProcs() error {
 // directory, whatever state the run stopped in.
 func (b *bench) cleanup() {
 	if b.user != "" {
-		killUser(b.uid)
-		unmountBelow(b.base)
+		osuser.KillAll(b.uid)
+		osuser.UnmountBelow(b.base)
 		if out, err := exec.Command("userdel", b.user).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "piste-bench-wipe: userdel %s: %v: %s\n", b.user, err, out)
 		}
 	}
-	unmountBelow(b.base)
+	osuser.UnmountBelow(b.base)
 	if err := os.RemoveAll(b.base); err != nil {
 		fmt.Fprintln(os.Stderr, "piste-bench-wipe: remove work directory:", err)
-	}
-}
-
-func killUser(uid int) {
-	for range 100 {
-		found := false
-		ents, _ := os.ReadDir("/proc")
-		for _, e := range ents {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
-			if err != nil || strings.Contains(string(b), "State:\tZ") {
-				continue
-			}
-			if strings.Contains(string(b), fmt.Sprintf("\nUid:\t%d\t", uid)) {
-				found = true
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-		if !found {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// unmountBelow detaches every mount at or below dir, deepest first.
-func unmountBelow(dir string) {
-	for range 20 {
-		b, _ := os.ReadFile("/proc/self/mountinfo")
-		var points []string
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) > 4 && (f[4] == dir || strings.HasPrefix(f[4], dir+"/")) {
-				points = append(points, f[4])
-			}
-		}
-		if len(points) == 0 {
-			return
-		}
-		for i := len(points) - 1; i >= 0; i-- {
-			_ = syscall.Unmount(points[i], syscall.MNT_DETACH)
-		}
 	}
 }
