@@ -279,13 +279,25 @@ func (c *conn) sendPending() {
 		c.hub.log.Warn("load queued commands", "terminal", c.terminal.ID, "err", err)
 		return
 	}
+	// A terminal back from a long absence may have more queued than the
+	// send queue holds: wait for room here instead of dropping the link.
 	for _, cmd := range cmds {
-		c.sendCommand(cmd)
+		frame, err := protocol.Encode(auth.NewID(8), protocol.TypeCommand, wireCommand(cmd))
+		if err != nil {
+			continue
+		}
+		select {
+		case c.out <- frame:
+		case <-c.done:
+			return
+		}
 	}
 }
 
+func wireCommand(cmd store.Command) protocol.Command {
+	return protocol.Command{ID: cmd.ID, Type: cmd.Type, Text: cmd.Text, CreatedAt: cmd.CreatedAt, ExpiresAt: cmd.ExpiresAt}
+}
+
 func (c *conn) sendCommand(cmd store.Command) {
-	c.send(protocol.TypeCommand, protocol.Command{
-		ID: cmd.ID, Type: cmd.Type, Text: cmd.Text, CreatedAt: cmd.CreatedAt, ExpiresAt: cmd.ExpiresAt,
-	})
+	c.send(protocol.TypeCommand, wireCommand(cmd))
 }
