@@ -196,3 +196,24 @@ func TestTLSPinning(t *testing.T) {
 	_, stderr = run(t, "", 1, "piste-agent", "enroll", "--server", "http://192.0.2.1:8080", "--code", code, "--state", t.TempDir())
 	assert.Contains(t, stderr, "plain http is allowed only to localhost")
 }
+
+// restart_agent: the agent reports done, restarts in place (same process
+// id, so a service manager sees no exit) and comes back online.
+func TestRestartAgentCommand(t *testing.T) {
+	f := newFleet(t)
+	a := enrollAgent(t, f, "kallio", "pc")
+	a.start()
+	eventually(t, 20*time.Second, func() bool { return f.terminal(a.id).Status == "online" }, "agent not online")
+	pid := a.proc.cmd.Process.Pid
+	id := f.command(a.id, "restart_agent", "", "")
+	eventually(t, 30*time.Second, func() bool { return f.commandStatus(id) == "done" }, "restart not reported done", a.proc.output)
+	eventually(t, 30*time.Second, func() bool {
+		return strings.Count(a.proc.output(), "agent starting") == 2 && a.linkField("connected") == true
+	}, "agent did not restart and reconnect", a.proc.output)
+	assert.Equal(t, pid, a.proc.cmd.Process.Pid)
+	select {
+	case <-a.proc.done:
+		t.Fatal("the agent process exited instead of restarting in place")
+	default:
+	}
+}
