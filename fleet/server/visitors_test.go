@@ -153,7 +153,12 @@ func TestWrongPINsLockTheCard(t *testing.T) {
 		_, _, ref := f.cardLogin(token, "20000001", "0000")
 		require.Equal(t, protocol.RefusalWrongPIN, ref.Refusal.Code)
 	}
-	status, _, ref := f.cardLogin(token, "20000001", "0000")
+	status, _, ref := f.cardLogin(token, "20000001", "1234")
+	assert.Equal(t, 429, status, "the right PIN waits out the pause after two wrong ones")
+	assert.Equal(t, protocol.RefusalLockedOut, ref.Refusal.Code)
+	assert.Equal(t, 2, ref.Refusal.RetryAfterSeconds)
+	clock.Add(int64(2 * time.Second))
+	status, _, ref = f.cardLogin(token, "20000001", "0000")
 	assert.Equal(t, 429, status)
 	assert.Equal(t, protocol.RefusalLockedOut, ref.Refusal.Code)
 	assert.InDelta(t, 600, ref.Refusal.RetryAfterSeconds, 2)

@@ -95,28 +95,26 @@ func (s *Service) slotFor(ctx context.Context, terminalID, hash string, now time
 	return live, "", nil
 }
 
-// checkCard asks the library system and applies the PIN lockout.
+// checkCard asks the library system and applies the PIN pauses and
+// lockout. A card in its pause is refused before the library is asked.
 func (s *Service) checkCard(ctx context.Context, p policy.Policy, hash, card, pin string, now time.Time) error {
 	if s.Library == nil {
 		return refuse(protocol.RefusalUnavailable, "no library system is configured on this fleet (serve --sip2)")
+	}
+	if wait, ok := s.pins.begin(hash, now); !ok {
+		return slowedDown(wait)
 	}
 	patron, err := s.Library.Authenticate(ctx, card, pin)
 	if err == nil {
 		err = sip2.Decide(patron, float64(p.Session.FeeLimit)/100)
 	}
+	if errors.Is(err, sip2.ErrWrongPIN) {
+		return s.wrongPIN(ctx, p, hash, now)
+	}
+	s.pins.done(hash, err == nil)
 	switch {
 	case err == nil:
 		return s.Store.PINSucceeded(ctx, hash)
-	case errors.Is(err, sip2.ErrWrongPIN):
-		lock := time.Duration(p.Session.PINLockoutMinutes) * time.Minute
-		until, ferr := s.Store.PINFailed(ctx, hash, p.Session.PINAttempts, lock, now)
-		if ferr != nil {
-			return ferr
-		}
-		if !until.IsZero() {
-			return lockedOut(until, now)
-		}
-		return refuse(protocol.RefusalWrongPIN, "wrong PIN")
 	case errors.Is(err, sip2.ErrUnknownPatron):
 		return refuse(protocol.RefusalUnknownCard, "the library does not know this card")
 	case errors.Is(err, sip2.ErrBlocked):
@@ -128,6 +126,33 @@ func (s *Service) checkCard(ctx context.Context, p policy.Policy, hash, card, pi
 		return refuse(protocol.RefusalUnavailable, "the library system does not answer; try again soon")
 	}
 	return fmt.Errorf("visits: check card: %w", err)
+}
+
+// wrongPIN counts a wrong PIN: it locks the card at the policy's
+// pin_attempts, and before that starts the card's next pause, which the
+// refusal carries so the kiosk can say how long to wait.
+func (s *Service) wrongPIN(ctx context.Context, p policy.Policy, hash string, now time.Time) error {
+	lock := time.Duration(p.Session.PINLockoutMinutes) * time.Minute
+	until, err := s.Store.PINFailed(ctx, hash, p.Session.PINAttempts, lock, now)
+	if err != nil {
+		s.pins.done(hash, false)
+		return err
+	}
+	if !until.IsZero() {
+		s.pins.locked(hash)
+		return lockedOut(until, now)
+	}
+	r := refuse(protocol.RefusalWrongPIN, "wrong PIN")
+	r.RetryAfter = s.pins.failed(hash, lock, now)
+	return r
+}
+
+// slowedDown refuses a try during a card's pause after wrong PINs.
+func slowedDown(wait time.Duration) *Refusal {
+	r := refuse(protocol.RefusalLockedOut, "too many wrong PINs for this card; try again in %d seconds",
+		int((wait+time.Second-1)/time.Second))
+	r.RetryAfter = wait
+	return r
 }
 
 // limit is how long a session may run from some moment, and what limits it.

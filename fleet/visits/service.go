@@ -40,6 +40,7 @@ type Service struct {
 	// looked for. Default 2 s.
 	Poll time.Duration
 
+	pins          pinWaits // pauses after wrong PINs, by card hash
 	mu            sync.Mutex
 	layers        layerCache
 	notified      map[string]string // terminal -> reservation id last told ("" for none)
