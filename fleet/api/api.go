@@ -94,6 +94,7 @@ func (a *API) registerVisits(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/agent/login", a.agentLogin)
 	mux.HandleFunc("POST /api/v1/agent/guest", a.agentGuest)
 	mux.HandleFunc("POST /api/v1/agent/sessions/{id}/extend", a.agentExtend)
+	mux.HandleFunc("POST /api/v1/agent/reservations", a.agentReserve) // protocol.PathAgentReserve
 	mux.Handle("GET /api/v1/policies/{scope}", a.role(RoleAdmin, a.getPolicy))
 	mux.Handle("PUT /api/v1/policies/{scope}", a.role(RoleAdmin, a.putPolicy))
 	mux.Handle("POST /api/v1/guest-passes", a.role(RoleAdmin, a.newGuestPasses))

@@ -204,6 +204,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		"GET /api/v1/terminals/{id}/health", "POST /api/v1/terminals/{id}/commands", "POST /api/v1/terminals/{id}/revoke",
 		"GET /api/v1/commands/{id}", "GET /api/v1/audit", "GET /api/v1/live", "GET " + protocol.Path, "GET /healthz", "GET /metrics",
 		"POST " + protocol.PathAgentLogin, "POST " + protocol.PathAgentGuest, "POST " + protocol.PathAgentExtend,
+		"POST " + protocol.PathAgentReserve,
 		"GET /api/v1/policies/{scope}", "PUT /api/v1/policies/{scope}", "POST /api/v1/guest-passes",
 		"POST /api/v1/reservations", "GET /api/v1/reservations", "DELETE /api/v1/reservations/{id}",
 		"POST /api/v1/branches/{id}/queue", "GET /api/v1/sessions", "GET /api/v1/terminals/{id}/wipes", "GET /api/v1/alerts",
