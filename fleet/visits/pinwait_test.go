@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -183,4 +184,34 @@ func TestRightPINEndsTheSlowdown(t *testing.T) {
 	_, err = s.Login(ctx, term, "20000002", "1234")
 	assert.NoError(t, err, "one wrong PIN after a right one is not slowed")
 	assert.Equal(t, asked+1, lib.calls.Load())
+}
+
+func TestParallelGuessesDuringSlowdownAskOnce(t *testing.T) {
+	s, lib, clock, term := pinService(t, "session:\n  pin_attempts: 10\n")
+	ctx := context.Background()
+	for range 2 {
+		_, err := s.Login(ctx, term, "20000001", "0000")
+		require.Error(t, err)
+	}
+	clock.Add(int64(2 * time.Second))
+	asked := lib.calls.Load()
+	codes := make(chan string, 8)
+	var wg sync.WaitGroup
+	for range cap(codes) {
+		wg.Go(func() {
+			_, err := s.Login(ctx, term, "20000001", "0000")
+			r, _ := AsRefusal(err)
+			if r != nil {
+				codes <- r.Code
+			}
+		})
+	}
+	wg.Wait()
+	close(codes)
+	count := map[string]int{}
+	for c := range codes {
+		count[c]++
+	}
+	assert.Equal(t, asked+1, lib.calls.Load(), "one guess reaches the library")
+	assert.Equal(t, map[string]int{protocol.RefusalWrongPIN: 1, protocol.RefusalLockedOut: cap(codes) - 1}, count)
 }
