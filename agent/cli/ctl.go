@@ -20,6 +20,8 @@ actions:
   status                  the agent's state as JSON
   login --card CARD --pin-stdin
   guest --code CODE
+  reserve --card CARD --pin-stdin [--minutes N]
+                          hold this PC for the card's next free slot
   extend | end
 `
 
@@ -63,6 +65,7 @@ func ctlAction(ctx context.Context, c *localapi.Client, action string, args []st
 	card := fs.String("card", "", "library card number (login)")
 	pinStdin := fs.Bool("pin-stdin", false, "read the PIN from stdin (login)")
 	code := fs.String("code", "", "guest pass code (guest)")
+	minutes := fs.Int("minutes", 0, "length of the slot in minutes; 0 for the longest the policy allows (reserve)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -79,15 +82,17 @@ func ctlAction(ctx context.Context, c *localapi.Client, action string, args []st
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
 	case "login":
-		if *card == "" || !*pinStdin {
-			return usageErr("login needs --card CARD and --pin-stdin (the PIN never goes on the command line)")
-		}
-		pin, err := bufio.NewReader(stdio.In).ReadString('\n')
-		pin = strings.TrimRight(pin, "\r\n")
-		if pin == "" {
-			return fmt.Errorf("no PIN on stdin: %v", err)
+		pin, err := cardAndPIN(action, *card, *pinStdin, stdio)
+		if err != nil {
+			return err
 		}
 		return report(stdio, c.Login(ctx, localapi.LoginRequest{Card: *card, PIN: pin}), "session started")
+	case "reserve":
+		pin, err := cardAndPIN(action, *card, *pinStdin, stdio)
+		if err != nil {
+			return err
+		}
+		return reserve(ctx, c, localapi.ReserveRequest{Card: *card, PIN: pin, Minutes: *minutes}, stdio)
 	case "guest":
 		if *code == "" {
 			return usageErr("guest needs --code CODE")
@@ -99,6 +104,35 @@ func ctlAction(ctx context.Context, c *localapi.Client, action string, args []st
 		return report(stdio, c.End(ctx), "session ending")
 	}
 	return usageErr("unknown ctl action %q\n%s", action, ctlUsage)
+}
+
+// cardAndPIN checks the card flag and reads the PIN from stdin.
+func cardAndPIN(action, card string, pinStdin bool, stdio IO) (string, error) {
+	if card == "" || !pinStdin {
+		return "", usageErr("%s needs --card CARD and --pin-stdin (the PIN never goes on the command line)", action)
+	}
+	pin, err := bufio.NewReader(stdio.In).ReadString('\n')
+	pin = strings.TrimRight(pin, "\r\n")
+	if pin == "" {
+		return "", fmt.Errorf("no PIN on stdin: %v", err)
+	}
+	return pin, nil
+}
+
+// reserve asks for the slot and prints it as the agent shows it.
+func reserve(ctx context.Context, c *localapi.Client, req localapi.ReserveRequest, stdio IO) error {
+	if err := c.Reserve(ctx, req); err != nil {
+		return err
+	}
+	st, err := c.Status(ctx)
+	if err != nil || st.Reservation == nil {
+		fmt.Fprintln(stdio.Out, "reserved")
+		return err
+	}
+	r := st.Reservation
+	fmt.Fprintf(stdio.Out, "reserved; this PC is next reserved from %s until %s for card …%s\n",
+		r.From.Local().Format(time.RFC3339), r.Until.Local().Format(time.RFC3339), r.CardHint)
+	return nil
 }
 
 func report(stdio IO, err error, ok string) error {

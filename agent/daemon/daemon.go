@@ -54,6 +54,7 @@ type Daemon struct {
 	outbox  *outbox.File
 	link    *link.Link
 	session *session.Machine
+	fleet   *session.HTTPFleet // the visitor calls that are not the state machine's (Reserve)
 	health  *health.Sampler
 	log     *slog.Logger
 
@@ -98,8 +99,9 @@ func New(opts Options) (*Daemon, error) {
 	if wiper == nil {
 		wiper = wipe.NewWithOptions(wipe.Options{StateDir: filepath.Join(opts.StateDir, "wipe")})
 	}
+	d.fleet = session.NewHTTPFleet(server, token, link.HTTPClient(cfg.Fingerprint))
 	d.session = session.New(session.Config{
-		Fleet: session.NewHTTPFleet(server, token, link.HTTPClient(cfg.Fingerprint)), Wiper: wiper,
+		Fleet: d.fleet, Wiper: wiper,
 		Emit: d.emit, Publish: d.update, StateDir: opts.StateDir, Policy: pol, Log: opts.Log,
 	})
 	host, _ := os.Hostname()

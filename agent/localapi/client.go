@@ -75,6 +75,11 @@ func (c *Client) Guest(ctx context.Context, req GuestRequest) error {
 	return c.call(ctx, http.MethodPost, "/v1/guest", req, nil)
 }
 
+// Reserve holds this PC for a card's next free slot.
+func (c *Client) Reserve(ctx context.Context, req ReserveRequest) error {
+	return c.call(ctx, http.MethodPost, "/v1/reserve", req, nil)
+}
+
 // Extend asks for more time in the running session.
 func (c *Client) Extend(ctx context.Context) error {
 	return c.call(ctx, http.MethodPost, "/v1/extend", nil, nil)

@@ -17,7 +17,7 @@ import (
 // it accepts must survive a JSON round trip unchanged.
 func FuzzDecodeRequest(f *testing.F) {
 	for _, seed := range []string{
-		`{"card":"123","pin":"4321"}`, `{"code":"G-1"}`, `{"language":"fi"}`,
+		`{"card":"123","pin":"4321"}`, `{"card":"123","pin":"4321","minutes":30}`, `{"code":"G-1"}`, `{"language":"fi"}`,
 		`{"text_scale":150,"high_contrast":true}`, `{"topic":"print","note":"x"}`,
 		``, `null`, `{`, `{"card":1}`, `{"x":1}`, `{}{}`, `[1,2]`, "\xff\xfe", `{"pin":"\u0000"}`,
 	} {
@@ -25,7 +25,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		targets := []func() any{
-			func() any { return &LoginRequest{} }, func() any { return &GuestRequest{} },
+			func() any { return &LoginRequest{} }, func() any { return &GuestRequest{} }, func() any { return &ReserveRequest{} },
 			func() any { return &LanguageRequest{} }, func() any { return &Accessibility{} },
 			func() any { return &HelpRequest{} },
 		}

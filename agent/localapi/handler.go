@@ -21,6 +21,7 @@ type route struct {
 //	GET  /v1/watch          newline-delimited Status, one line per change
 //	POST /v1/login          LoginRequest
 //	POST /v1/guest          GuestRequest
+//	POST /v1/reserve        ReserveRequest
 //	POST /v1/extend         (no body)
 //	POST /v1/end            (no body)
 //	POST /v1/language       LanguageRequest
@@ -39,6 +40,9 @@ func NewHandler(c Controller) http.Handler {
 		})},
 		"/v1/guest": {http.MethodPost, intent(false, func(ctx context.Context, c Controller, req *GuestRequest) error {
 			return c.Guest(ctx, *req)
+		})},
+		"/v1/reserve": {http.MethodPost, intent(false, func(ctx context.Context, c Controller, req *ReserveRequest) error {
+			return c.Reserve(ctx, *req)
 		})},
 		"/v1/extend": {http.MethodPost, intent(true, func(ctx context.Context, c Controller, _ *struct{}) error {
 			return c.Extend(ctx)
@@ -123,6 +127,11 @@ func writeCallError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		writeJSON(w, refusalStatus(ref.Code), errorBody{Error: errorDetail{
 			Code: ref.Code, Message: ref.Message, RetryAfterSeconds: ref.RetryAfterSeconds}})
+		return
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		writeError(w, apiErr)
 		return
 	}
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {

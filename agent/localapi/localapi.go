@@ -168,6 +168,9 @@ type Controller interface {
 	Watch(ctx context.Context) <-chan Status
 	Login(ctx context.Context, req LoginRequest) error
 	Guest(ctx context.Context, req GuestRequest) error
+	// Reserve holds this PC for a card's next free slot; on success the
+	// slot shows in Status.Reservation.
+	Reserve(ctx context.Context, req ReserveRequest) error
 	Extend(ctx context.Context) error
 	End(ctx context.Context) error
 	SetLanguage(ctx context.Context, req LanguageRequest) error

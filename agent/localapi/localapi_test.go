@@ -41,6 +41,9 @@ func TestIntentsReachController(t *testing.T) {
 		{"guest", func(c context.Context, cl *localapi.Client) error {
 			return cl.Guest(c, localapi.GuestRequest{Code: "G-77"})
 		}, localapitest.Call{Method: "Guest", Arg: localapi.GuestRequest{Code: "G-77"}}},
+		{"reserve", func(c context.Context, cl *localapi.Client) error {
+			return cl.Reserve(c, localapi.ReserveRequest{Card: "12345678", PIN: "4321", Minutes: 30})
+		}, localapitest.Call{Method: "Reserve", Arg: localapi.ReserveRequest{Card: "12345678", PIN: "4321", Minutes: 30}}},
 		{"extend", func(c context.Context, cl *localapi.Client) error { return cl.Extend(c) },
 			localapitest.Call{Method: "Extend"}},
 		{"end", func(c context.Context, cl *localapi.Client) error { return cl.End(c) },
@@ -179,6 +182,8 @@ func TestGarbageGetsClearErrors(t *testing.T) {
 		{"unknown field", "POST", "/v1/login", `{"card":"1","pin":"2","admin":true}`, 400, localapi.CodeUnknownField, `"admin"`},
 		{"two objects", "POST", "/v1/language", `{"language":"fi"}{"language":"sv"}`, 400, localapi.CodeBadRequest, "after the JSON object"},
 		{"empty login", "POST", "/v1/login", "", 400, localapi.CodeBadRequest, "empty"},
+		{"empty reserve", "POST", "/v1/reserve", "", 400, localapi.CodeBadRequest, "empty"},
+		{"reserve minutes not a number", "POST", "/v1/reserve", `{"card":"1","pin":"2","minutes":"half"}`, 400, localapi.CodeBadRequest, `"minutes"`},
 		{"huge body", "POST", "/v1/help", `{"note":"` + strings.Repeat("x", 64<<10) + `"}`, 413, localapi.CodeBodyTooLarge, "16384"},
 		{"unknown path", "GET", "/v1/secrets", "", 404, localapi.CodeNotFound, "/v1/secrets"},
 		{"root path", "GET", "/", "", 404, localapi.CodeNotFound, "/v1/"},
@@ -214,12 +219,16 @@ func TestEmptyBodyAllowedForCallsWithoutParameters(t *testing.T) {
 }
 
 func TestPINNeverInFormattedOutput(t *testing.T) {
-	req := localapi.LoginRequest{Card: "2000123", PIN: "9876"}
-	var sb strings.Builder
-	logger := slogTo(&sb)
-	logger.Info("login", "req", req)
-	for _, s := range []string{sb.String(), fmtAll(req)} {
-		assert.NotContains(t, s, "9876")
-		assert.Contains(t, s, "2000123")
+	for _, req := range []any{
+		localapi.LoginRequest{Card: "2000123", PIN: "9876"},
+		localapi.ReserveRequest{Card: "2000123", PIN: "9876", Minutes: 30},
+	} {
+		var sb strings.Builder
+		logger := slogTo(&sb)
+		logger.Info("login", "req", req)
+		for _, s := range []string{sb.String(), fmtAll(req)} {
+			assert.NotContains(t, s, "9876")
+			assert.Contains(t, s, "2000123")
+		}
 	}
 }

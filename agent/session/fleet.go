@@ -67,6 +67,15 @@ func (f *HTTPFleet) Extend(ctx context.Context, sessionID string) (protocol.Exte
 	return e, err
 }
 
+// Reserve asks the fleet to check a library card and PIN and to hold this
+// terminal for the card's next free slot of at most minutes (0 for the
+// policy's longest session).
+func (f *HTTPFleet) Reserve(ctx context.Context, card, pin string, minutes int) (protocol.Reservation, error) {
+	var a protocol.ReserveAnswer
+	err := f.post(ctx, protocol.PathAgentReserve, protocol.ReserveRequest{Card: card, PIN: pin, Minutes: minutes}, &a)
+	return a.Reservation, err
+}
+
 func (f *HTTPFleet) post(ctx context.Context, path string, body, out any) error {
 	raw, err := json.Marshal(body)
 	if err != nil {

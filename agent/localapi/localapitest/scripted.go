@@ -19,7 +19,7 @@ import (
 
 // Call is one intent the controller received.
 type Call struct {
-	Method string // Login, Guest, Extend, End, SetLanguage, SetAccessibility, RequestHelp
+	Method string // Login, Guest, Reserve, Extend, End, SetLanguage, SetAccessibility, RequestHelp
 	Arg    any    // the request value, or nil for calls without one
 }
 
@@ -175,6 +175,11 @@ func (s *Scripted) Login(_ context.Context, req localapi.LoginRequest) error {
 // Guest records the call.
 func (s *Scripted) Guest(_ context.Context, req localapi.GuestRequest) error {
 	return s.record("Guest", req)
+}
+
+// Reserve records the call.
+func (s *Scripted) Reserve(_ context.Context, req localapi.ReserveRequest) error {
+	return s.record("Reserve", req)
 }
 
 // Extend records the call.
