@@ -39,6 +39,12 @@ func scenarios() []scenario {
 	}
 	return []scenario{
 		{"welcome", func(e *Env) Screen { return NewWelcome(e) }, full(localapi.StateIdle), nil},
+		{"welcome-reserve", func(e *Env) Screen { return NewWelcome(e) }, full(localapi.StateIdle),
+			func(s Screen) {
+				r := s.(*Welcome).reserve
+				r.Open()
+				r.say(false, func(lang string) string { return i18n.T(lang, "reserve.closed") })
+			}},
 		{"session", func(e *Env) Screen { return NewSessionBar(e) }, full(localapi.StateWarning), nil},
 		{"session-controls", func(e *Env) Screen { return NewSessionBar(e) }, full(localapi.StateWarning),
 			func(s Screen) { s.(*SessionBar).toggleControls() }},

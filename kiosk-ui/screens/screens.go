@@ -21,6 +21,7 @@ import (
 type Agent interface {
 	Login(ctx context.Context, req localapi.LoginRequest) error
 	Guest(ctx context.Context, req localapi.GuestRequest) error
+	Reserve(ctx context.Context, req localapi.ReserveRequest) error
 	Extend(ctx context.Context) error
 	End(ctx context.Context) error
 	SetLanguage(ctx context.Context, req localapi.LanguageRequest) error

@@ -16,12 +16,13 @@ import (
 
 // Welcome is the idle screen: language and accessibility first, then
 // library card + PIN, guest pass, a reservation notice and why the last
-// login was refused.
+// login was refused, and a form to reserve this computer.
 type Welcome struct {
 	env      *Env
 	st       localapi.Status
 	controls *Controls
 	help     *HelpIndicator
+	reserve  *ReserveForm
 
 	title, subtitle                *widget.Label
 	cardTitle, cardLabel, pinLabel *widget.Label
@@ -32,6 +33,8 @@ type Welcome struct {
 	guest                          *widget.Button
 	reservation, feedback          *widget.Label
 	pending                        bool
+	reserveOpen                    bool
+	forms                          fyne.CanvasObject        // the card and guest pass forms, out of the reserve form's way
 	feedbackText                   func(lang string) string // kept as a function so a language switch re-translates it
 	lastStatusRefusal              *localapi.Refusal
 	obj                            fyne.CanvasObject
@@ -39,7 +42,7 @@ type Welcome struct {
 
 // NewWelcome builds the welcome screen.
 func NewWelcome(env *Env) *Welcome {
-	w := &Welcome{env: env, controls: NewControls(env), help: NewHelpIndicator(env),
+	w := &Welcome{env: env, controls: NewControls(env), help: NewHelpIndicator(env), reserve: NewReserveForm(env),
 		title: heading(), subtitle: text(widget.MediumImportance),
 		cardTitle: heading(), cardLabel: widget.NewLabel(""), pinLabel: widget.NewLabel(""),
 		card: widget.NewEntry(), pin: widget.NewPasswordEntry(),
@@ -58,12 +61,17 @@ func NewWelcome(env *Env) *Welcome {
 	cardForm := container.New(layout.NewFormLayout(), w.cardLabel, w.card, w.pinLabel, w.pin)
 	cardBox := container.NewVBox(w.cardTitle, cardForm, container.NewHBox(w.login))
 	guestForm := container.New(layout.NewFormLayout(), w.guestLabel, w.guestCode)
-	guestBox := container.NewVBox(w.guestTitle, guestForm, container.NewHBox(w.guest))
+	// The reserve button sits under the guest pass, where the taller card
+	// form leaves room; the reserve form takes the place of both forms.
+	guestBox := container.NewVBox(w.guestTitle, guestForm, container.NewHBox(w.guest), container.NewHBox(w.reserve.Button()))
+	w.forms = container.NewGridWithColumns(2, cardBox, guestBox)
+	w.reserve.OnOpen = func() { w.reserving(true) }
+	w.reserve.OnClose = func() { w.reserving(false) }
 	top := container.NewBorder(nil, nil, nil, w.help.Object(), w.controls.Object())
 	w.obj = fullScreen(container.NewVBox(
 		top, widget.NewSeparator(),
 		w.title, w.subtitle, w.reservation, w.feedback,
-		container.NewGridWithColumns(2, cardBox, guestBox)))
+		w.forms, w.reserve.Object()))
 	return w
 }
 
@@ -76,6 +84,7 @@ func (w *Welcome) Update(st localapi.Status) {
 	lang := langOf(st)
 	w.controls.Update(st)
 	w.help.Update(st)
+	w.reserve.Update(st)
 	setText(w.title, i18n.T(lang, "welcome.title"))
 	setText(w.subtitle, i18n.T(lang, "welcome.subtitle"))
 	setText(w.cardTitle, i18n.T(lang, "login.title"))
@@ -120,6 +129,16 @@ func (w *Welcome) showReservation(lang string, r *localapi.Reservation) {
 	w.reservation.Show()
 }
 
+// reserving gives the reserve form the room of the login forms, so that
+// it fits at 200 % text too.
+func (w *Welcome) reserving(open bool) {
+	w.reserveOpen = open
+	showIf(w.forms, !open)
+	showIf(w.title, !open) // the form has its own
+	showIf(w.subtitle, !open)
+	w.renderFeedback()
+}
+
 func (w *Welcome) setFeedback(f func(lang string) string) {
 	w.feedbackText = f
 	w.renderFeedback()
@@ -134,6 +153,8 @@ func (w *Welcome) renderFeedback() {
 	lang := langOf(w.st)
 	msg, imp := "", widget.DangerImportance
 	switch {
+	case w.reserveOpen:
+		// The reserve form speaks for itself; the login's words would confuse.
 	case w.checking():
 		msg, imp = i18n.T(lang, "login.checking"), widget.MediumImportance
 	case w.feedbackText != nil:
@@ -209,4 +230,5 @@ func (w *Welcome) Reset() {
 	w.guestCode.SetText("")
 	w.feedbackText = nil
 	w.renderFeedback()
+	w.reserve.Hide()
 }

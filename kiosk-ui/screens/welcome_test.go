@@ -188,7 +188,7 @@ func TestWelcomeFocusOrder(t *testing.T) {
 	want := []fyne.Focusable{
 		w.controls.langs[0], w.controls.langs[1], w.controls.langs[2],
 		w.controls.larger, w.controls.contrast, w.help.button,
-		w.card, w.pin, w.login, w.guestCode, w.guest,
+		w.card, w.pin, w.login, w.guestCode, w.guest, w.reserve.open,
 	}
 	names := map[fyne.Focusable]string{w.card: "card entry", w.pin: "PIN entry", w.guestCode: "guest code entry"}
 	name := func(o fyne.Focusable) string {
@@ -207,7 +207,7 @@ func TestWelcomeFocusOrder(t *testing.T) {
 	test.FocusNext(f.win.Canvas())
 	assert.Equal(t, w.controls.langs[0], f.win.Canvas().Focused(), "Tab wraps around to the top")
 	test.FocusPrevious(f.win.Canvas())
-	assert.Equal(t, w.guest, f.win.Canvas().Focused(), "Shift+Tab goes back")
+	assert.Equal(t, w.reserve.open, f.win.Canvas().Focused(), "Shift+Tab goes back")
 }
 
 func TestWelcomeResetForgetsTyping(t *testing.T) {
