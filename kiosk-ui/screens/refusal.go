@@ -29,6 +29,11 @@ func refusalText(lang string, r *localapi.Refusal) string {
 		return i18n.T(lang, "refusal.other")
 	}
 	if r.Code == localapi.RefusalLockedOut {
+		// The fleet slows repeated wrong PINs by seconds before it locks
+		// the card for minutes; say which it is.
+		if r.RetryAfterSeconds > 0 && r.RetryAfterSeconds < 60 {
+			return i18n.T(lang, "refusal.locked_out_seconds", r.RetryAfterSeconds)
+		}
 		return i18n.T(lang, key, retryMinutes(r.RetryAfterSeconds))
 	}
 	return i18n.T(lang, key)
