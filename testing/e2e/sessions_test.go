@@ -269,3 +269,37 @@ func TestFleetDownAtWelcome(t *testing.T) {
 	s.f.serve(s.sip2...)
 	eventually(t, 60*time.Second, func() bool { return countEvents(t, s.f, "session") == 2 }, "walk-up session reported once the fleet is back")
 }
+
+// No session runs past closing: the grant is cut to the closing time, the
+// kiosk is told so, and the session ends then and wipes.
+func TestSessionEndsAtClosing(t *testing.T) {
+	now := time.Now().UTC()
+	closing := now.Add(90 * time.Second).Truncate(time.Minute).Add(time.Minute)
+	if closing.Day() != now.Day() {
+		t.Skip("closing would fall after midnight UTC; the opening interval cannot cross days")
+	}
+	s := newVisitorSetup(t, "max_minutes: 60\nwarn_minutes: [1]")
+	day := strings.ToLower(now.Weekday().String()[:3])
+	text := fmt.Sprintf("session:\n  kiosk_user: %s\n  max_minutes: 60\n  warn_minutes: [1]\n  end_before_closing_minutes: 0\n"+
+		"wipe:\n  skeleton: %s\n  grace_seconds: 1\nhours:\n  timezone: UTC\n  weekly:\n    %s: \"00:00-%s\"\n",
+		s.k.name, s.k.skel, day, closing.Format("15:04"))
+	file := filepath.Join(t.TempDir(), "closing.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(text), 0o644))
+	run(t, "", 0, "piste-fleet", "policy", "apply", "--data", s.f.data, "--scope", "fleet", file)
+	s.waitPolicy(t, closing.Format("15:04"))
+
+	s.login(t, "20000001", "1234", 0)
+	sess := s.session(t)
+	require.NotNil(t, sess)
+	assert.Equal(t, true, sess["ends_at_closing"], "the kiosk must say the session ends at closing: %v", sess)
+	endsAt, err := time.Parse(time.RFC3339Nano, sess["ends_at"].(string))
+	require.NoError(t, err)
+	assert.False(t, endsAt.After(closing), "session ends at %s, after closing at %s", endsAt, closing)
+
+	s.waitState(t, time.Until(closing)+60*time.Second, "idle")
+	// Grants are whole minutes, so the end may come up to a minute early; never late.
+	assert.False(t, time.Now().Before(closing.Add(-61*time.Second)), "the session ended long before closing")
+	eventually(t, 20*time.Second, func() bool { return countEvents(t, s.f, "wipe") >= 1 }, "no wipe receipt after the closing-time end")
+	stderr := s.login(t, "20000001", "1234", 1)
+	assert.Contains(t, stderr, "closed", "after closing no one logs in")
+}
