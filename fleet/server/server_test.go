@@ -23,7 +23,7 @@ import (
 
 // testFleet is a real fleet server on a loopback port with a temp store.
 type testFleet struct {
-	t   *testing.T
+	t   testing.TB
 	srv *Server
 }
 
@@ -33,7 +33,7 @@ func newTestFleet(t *testing.T) *testFleet {
 
 // newTestFleetWith lets a test change the configuration, and the server
 // before it starts.
-func newTestFleetWith(t *testing.T, configure func(*Config), prepare func(*Server)) *testFleet {
+func newTestFleetWith(t testing.TB, configure func(*Config), prepare func(*Server)) *testFleet {
 	cfg := Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Heartbeat: time.Second}
 	if configure != nil {
 		configure(&cfg)
