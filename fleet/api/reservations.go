@@ -8,18 +8,6 @@ import (
 	"piste/fleet/store"
 )
 
-// branchStaff admits admins and the volunteers of one branch; branch is
-// read by the handler, so this checks after the fact.
-func branchStaff(u store.User, branch string) bool {
-	switch u.Role {
-	case RoleAdmin:
-		return canSee(u, branch)
-	case RoleVolunteer:
-		return u.Branch == branch
-	}
-	return false
-}
-
 type reservationRequest struct {
 	Terminal string `json:"terminal"`
 	Card     string `json:"card"`
@@ -52,9 +40,9 @@ func (a *API) newReservation(w http.ResponseWriter, r *http.Request) {
 		}
 		from = t
 	}
+	m := member(r)
 	t, err := a.Store.Terminal(r.Context(), req.Terminal)
-	u := UserFrom(r.Context())
-	if errors.Is(err, store.ErrNotFound) || err == nil && !branchStaff(u, t.Branch) {
+	if errors.Is(err, store.ErrNotFound) || err == nil && !m.Serves(t.Branch) {
 		writeFieldError(w, "terminal", "no terminal %q that you may reserve", req.Terminal)
 		return
 	}
@@ -62,29 +50,24 @@ func (a *API) newReservation(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, "load terminal", err)
 		return
 	}
-	res, err := a.Visits.Reserve(r.Context(), t, req.Card, from, req.Minutes, u.Name)
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusConflict, "terminal %s is already reserved in that slot; pick another time or computer", t.ID)
-		return
-	case err != nil && errors.Is(err, store.ErrNotFound):
-		a.internal(w, "reserve", err)
-		return
-	case err != nil:
-		writeFieldError(w, fieldOf(err, "from", "card", "minutes", "from"), "%v", err)
+	res, err := a.Visits.Reserve(r.Context(), t, req.Card, from, req.Minutes, m.Name)
+	if err == nil {
+		err = a.Audit.Record(r.Context(), m.Name, "reserve", t.ID, res.ID+" card …"+res.CardHint)
+	}
+	if err != nil {
+		a.fail(w, "reserve", err)
 		return
 	}
-	a.auditf(r, "reserve", t.ID, res.ID+" card …"+res.CardHint)
 	writeJSON(w, http.StatusCreated, res)
 }
 
 func (a *API) reservations(w http.ResponseWriter, r *http.Request) {
-	u := UserFrom(r.Context())
+	m := member(r)
 	branch := r.URL.Query().Get("branch")
-	if u.Branch != "" {
-		branch = u.Branch
+	if !m.FleetWide() {
+		branch = m.Branch
 	}
-	if branch == "" && u.Role != RoleAdmin {
+	if branch == "" && m.Role != RoleAdmin {
 		writeFieldError(w, "branch", "branch is required")
 		return
 	}
@@ -99,18 +82,21 @@ func (a *API) reservations(w http.ResponseWriter, r *http.Request) {
 func (a *API) deleteReservation(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	res, err := a.Store.Reservation(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && !branchStaff(UserFrom(r.Context()), res.Branch) {
+	m := member(r)
+	if errors.Is(err, store.ErrNotFound) || err == nil && !m.Serves(res.Branch) {
 		writeError(w, http.StatusNotFound, "no reservation %q", id)
 		return
 	}
 	if err == nil {
 		err = a.Visits.CancelReservation(r.Context(), res)
 	}
+	if err == nil {
+		err = a.Audit.Record(r.Context(), m.Name, "cancel-reservation", res.TerminalID, id)
+	}
 	if err != nil {
-		a.internal(w, "cancel reservation", err)
+		a.fail(w, "cancel reservation", err)
 		return
 	}
-	a.auditf(r, "cancel-reservation", res.TerminalID, id)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -128,13 +114,18 @@ func (a *API) enqueue(w http.ResponseWriter, r *http.Request) {
 		writeFieldError(w, "card", "card is required: the visitor's library card number")
 		return
 	}
-	if _, err := a.Store.Branch(r.Context(), branch); err != nil || !branchStaff(UserFrom(r.Context()), branch) {
+	_, err := a.Store.Branch(r.Context(), branch)
+	if errors.Is(err, store.ErrNotFound) || err == nil && !member(r).Serves(branch) {
 		writeError(w, http.StatusNotFound, "no branch %q whose queue you may use", branch)
+		return
+	}
+	if err != nil {
+		a.internal(w, "load branch", err)
 		return
 	}
 	pos, err := a.Visits.Enqueue(r.Context(), branch, req.Card)
 	if err != nil {
-		writeFieldError(w, "card", "%v", err)
+		a.fail(w, "queue", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"branch": branch, "position": pos})
@@ -155,10 +146,10 @@ func (a *API) sessions(w http.ResponseWriter, r *http.Request) {
 		writeFieldError(w, "active", "only running sessions are listed: add ?active=true")
 		return
 	}
-	u := UserFrom(r.Context())
+	m := member(r)
 	branch := r.URL.Query().Get("branch")
-	if u.Branch != "" {
-		branch = u.Branch
+	if !m.FleetWide() {
+		branch = m.Branch
 	}
 	list, err := a.Visits.ActiveSessions(r.Context(), branch)
 	if err != nil {

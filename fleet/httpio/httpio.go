@@ -4,7 +4,6 @@
 package httpio
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -18,24 +17,18 @@ import (
 // RequestIDHeader carries the id a person quotes when something failed.
 const RequestIDHeader = "X-Request-Id"
 
-type idKey struct{}
-
-// RequestIDs gives every request an id, in the answer's X-Request-Id
-// header and in its context, so a failure logged on the server can be
+// RequestIDs gives every request an id, set on the answer's X-Request-Id
+// header before any handler runs, so a failure logged on the server can be
 // found from what the person saw.
 func RequestIDs(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := newID()
-		w.Header().Set(RequestIDHeader, id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), idKey{}, id)))
+		w.Header().Set(RequestIDHeader, newID())
+		next.ServeHTTP(w, r)
 	})
 }
 
-// RequestID returns the request's id, or "" outside RequestIDs.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(idKey{}).(string)
-	return id
-}
+// RequestID returns the id RequestIDs gave the answer being written.
+func RequestID(w http.ResponseWriter) string { return w.Header().Get(RequestIDHeader) }
 
 func newID() string {
 	b := make([]byte, 8)
@@ -77,12 +70,15 @@ func Status(err error) int {
 // Message is what a person is told about err. An internal failure is
 // logged with the request id and told only as "what failed" and that id:
 // database and file-system text never reaches a client.
-func Message(r *http.Request, log *slog.Logger, what string, err error) string {
+func Message(w http.ResponseWriter, log *slog.Logger, what string, err error) string {
 	if Status(err) != http.StatusInternalServerError {
 		return err.Error()
 	}
-	id := RequestID(r.Context())
-	log.Error(what, "err", err, "request_id", id, "method", r.Method, "path", r.URL.Path)
+	id := RequestID(w)
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Error(what, "err", err, "request_id", id)
 	return what + " failed on the server; see the fleet log (request id " + id + ")"
 }
 
@@ -95,14 +91,14 @@ type Error struct {
 
 // WriteError answers err as JSON with its status; what names the action
 // for the log and for an internal failure's message.
-func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, what string, err error) {
+func WriteError(w http.ResponseWriter, log *slog.Logger, what string, err error) {
 	status := Status(err)
-	body := Error{Error: Message(r, log, what, err)}
+	body := Error{Error: Message(w, log, what, err)}
 	if fe, ok := fault.AsField(err); ok {
 		body.Field = fe.Field
 	}
 	if status == http.StatusInternalServerError {
-		body.RequestID = RequestID(r.Context())
+		body.RequestID = RequestID(w)
 	}
 	WriteJSON(w, status, body)
 }
