@@ -2,13 +2,12 @@ package api
 
 import (
 	"net/http"
+
+	"piste/fleet/store"
 )
 
-func (a *API) alerts(w http.ResponseWriter, r *http.Request) {
-	list, err := a.Terminals.Alerts(r.Context(), member(r))
-	if err != nil {
-		a.fail(w, "list alerts", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list)
+// Alerts lists the open alerts of the terminals the user may see; the
+// terminals package holds the rule.
+func (a *API) Alerts(r *http.Request) ([]store.Alert, error) {
+	return a.Terminals.Alerts(r.Context(), member(r))
 }

@@ -22,3 +22,12 @@ func (a *API) wipes(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, nonNil(list))
 }
+
+func (a *API) alerts(w http.ResponseWriter, r *http.Request) {
+	list, err := a.Alerts(r)
+	if err != nil {
+		a.fail(w, "list alerts", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
