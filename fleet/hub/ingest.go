@@ -45,11 +45,12 @@ func (h *Hub) commit(batch []ingestItem) {
 		incoming[i] = item.in
 	}
 	start := time.Now()
-	fresh, err := h.store.Ingest(h.ctx, incoming)
+	outcomes, err := h.store.Ingest(h.ctx, incoming)
 	h.metrics.IngestBatchSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
-		// Nothing of the batch is stored: drop the connections so the
-		// agents resend from their outboxes.
+		// Only the database fails a batch (bad data is kept aside), and
+		// nothing of it is stored: drop the connections so the agents
+		// resend from their outboxes.
 		h.log.Error("store events", "events", len(batch), "err", err)
 		for _, item := range batch {
 			item.conn.shutdown()
@@ -58,17 +59,38 @@ func (h *Hub) commit(batch []ingestItem) {
 	}
 	for i, item := range batch {
 		ev := item.in.Event
-		if fresh[i] {
-			h.metrics.Events.WithLabelValues(ev.Kind).Inc()
+		o := outcomes[i]
+		switch {
+		case o.Stored:
+			h.metrics.Events.WithLabelValues(kindLabel(ev.Kind)).Inc()
 			if ev.Kind != protocol.EventTest {
 				h.changes.Mark(item.in.TerminalID)
 			}
 			if h.hooks.Stored != nil && ev.Kind != protocol.EventTest && ev.Kind != protocol.EventHealth {
 				go h.hooks.Stored(h.ctx, item.in)
 			}
-		} else {
+		case o.Rejected != "":
+			h.metrics.Rejected.WithLabelValues(kindLabel(ev.Kind)).Inc()
+			h.changes.Mark(item.in.TerminalID)
+			h.log.Warn("event kept aside", "terminal", item.in.TerminalID, "epoch", ev.Epoch, "seq", ev.Seq,
+				"kind", ev.Kind, "reason", o.Rejected)
+		default:
 			h.metrics.Duplicates.Inc()
 		}
+		// Acked whatever became of it: a rejected event would be no more
+		// readable if it came again.
 		item.conn.send(protocol.TypeAck, protocol.Ack{Epoch: ev.Epoch, Seq: ev.Seq})
 	}
+}
+
+// kindLabel is an event kind as a metric label. Kinds this build does not
+// know (from a newer agent, or anyone holding a token) share one label, so
+// they cannot grow the number of series without bound.
+func kindLabel(kind string) string {
+	switch kind {
+	case protocol.EventHealth, protocol.EventState, protocol.EventCommandResult,
+		protocol.EventSession, protocol.EventWipe, protocol.EventTest:
+		return kind
+	}
+	return "other"
 }

@@ -20,13 +20,25 @@ type Incoming struct {
 // cursorKey names one agent outbox.
 type cursorKey struct{ terminal, epoch string }
 
+// Outcome is what became of one incoming event. An event neither stored
+// nor rejected was a resend of one seen before.
+type Outcome struct {
+	// Stored: the event was new and its effects are stored.
+	Stored bool
+	// Rejected, when set, says why the new event's data was not accepted;
+	// the event is kept aside instead.
+	Rejected string
+}
+
 // Ingest stores a batch of events in one transaction, in order, skipping
-// every event whose outbox cursor shows it was stored before. It returns,
-// per event, whether it was new. Because the cursor moves in the same
-// transaction as the event's effects, a crash at any point leaves either
-// both or neither, and a resend is always recognised.
-func (s *Store) Ingest(ctx context.Context, batch []Incoming) ([]bool, error) {
-	fresh := make([]bool, len(batch))
+// every event whose outbox cursor shows it was seen before. An event whose
+// data breaks the rules of its kind is kept aside with the reason and an
+// alert on its terminal, and the rest of the batch goes on: failing the
+// batch would make every agent in it resend for ever. Because the cursor
+// moves in the same transaction as the event's effects, a crash at any
+// point leaves either both or neither, and a resend is always recognised.
+func (s *Store) Ingest(ctx context.Context, batch []Incoming) ([]Outcome, error) {
+	out := make([]Outcome, len(batch))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		cursors := map[cursorKey]uint64{}
 		for i, in := range batch {
@@ -43,11 +55,12 @@ func (s *Store) Ingest(ctx context.Context, batch []Incoming) ([]bool, error) {
 				cursors[key] = last
 				continue
 			}
-			if err := applyEvent(ctx, tx, in); err != nil {
+			o, err := ingestOne(ctx, tx, in)
+			if err != nil {
 				return fmt.Errorf("event %s/%d (%s): %w", in.Event.Epoch, in.Event.Seq, in.Event.Kind, err)
 			}
 			cursors[key] = in.Event.Seq
-			fresh[i] = true
+			out[i] = o
 		}
 		for key, seq := range cursors {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_cursors (terminal_id, epoch, seq) VALUES (?, ?, ?)
@@ -61,7 +74,17 @@ func (s *Store) Ingest(ctx context.Context, batch []Incoming) ([]bool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: ingest: %w", err)
 	}
-	return fresh, nil
+	return out, nil
+}
+
+// ingestOne checks a new event's data, then stores its effects or keeps it
+// aside. Only a database error is returned.
+func ingestOne(ctx context.Context, tx *sql.Tx, in Incoming) (Outcome, error) {
+	if err := protocol.CheckData(in.Event); err != nil {
+		reason := err.Error()
+		return Outcome{Rejected: reason}, keepAside(ctx, tx, in, reason)
+	}
+	return Outcome{Stored: true}, applyEvent(ctx, tx, in)
 }
 
 // OutboxCursor returns the highest stored sequence of an agent outbox.
