@@ -90,3 +90,15 @@ func (s *Store) PruneRejected(ctx context.Context, before time.Time) error {
 	}
 	return nil
 }
+
+// SettleRejected closes a terminal's open alert about rejected events, as
+// an admin does once the cause is dealt with. It reports whether one was open.
+func (s *Store) SettleRejected(ctx context.Context, terminalID string, at time.Time) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE alerts SET closed_at = ? WHERE terminal_id = ? AND kind = ? AND closed_at IS NULL`,
+		ms(at), terminalID, AlertEventRejected)
+	if err != nil {
+		return false, fmt.Errorf("store: settle rejected events of %s: %w", terminalID, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
