@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -77,14 +78,18 @@ func (s *Store) Ingest(ctx context.Context, batch []Incoming) ([]Outcome, error)
 	return out, nil
 }
 
-// ingestOne checks a new event's data, then stores its effects or keeps it
-// aside. Only a database error is returned.
+// ingestOne stores a new event's effects or, when its data breaks the
+// rules of its kind, keeps it aside. Only a database error is returned.
 func ingestOne(ctx context.Context, tx *sql.Tx, in Incoming) (Outcome, error) {
-	if err := protocol.CheckData(in.Event); err != nil {
+	err := applyEvent(ctx, tx, in)
+	if errors.Is(err, protocol.ErrInvalidData) {
 		reason := err.Error()
 		return Outcome{Rejected: reason}, keepAside(ctx, tx, in, reason)
 	}
-	return Outcome{Stored: true}, applyEvent(ctx, tx, in)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Stored: true}, nil
 }
 
 // OutboxCursor returns the highest stored sequence of an agent outbox.
@@ -98,15 +103,18 @@ func (s *Store) OutboxCursor(ctx context.Context, terminalID, epoch string) (uin
 	return seq, err
 }
 
-// applyEvent stores one new event's effects. Health samples go to their own
-// table only: at tens of thousands of terminals they dwarf everything else.
+// applyEvent stores one new event's effects. Each kind's data is decoded
+// and checked (protocol.CheckData's rules) before anything is written, so
+// an error wrapping protocol.ErrInvalidData leaves nothing behind. Health
+// samples go to their own table only: at tens of thousands of terminals
+// they dwarf everything else.
 func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 	ev := in.Event
 	switch ev.Kind {
 	case protocol.EventHealth:
 		var h protocol.Health
-		if err := json.Unmarshal(ev.Data, &h); err != nil {
-			return fmt.Errorf("health data: %w", err)
+		if err := protocol.DecodeData(ev, &h); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO health_samples (terminal_id, at, cpu, mem, disk) VALUES (?, ?, ?, ?, ?)`,
 			in.TerminalID, ms(ev.At), h.CPUPercent, h.MemUsedPercent, h.DiskUsedPercent); err != nil {
@@ -119,8 +127,8 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 		return err
 	case protocol.EventState:
 		var sc protocol.StateChange
-		if err := json.Unmarshal(ev.Data, &sc); err != nil {
-			return fmt.Errorf("state data: %w", err)
+		if err := protocol.DecodeData(ev, &sc); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE terminals SET state = ?, state_reason = ? WHERE id = ?`,
 			sc.State, sc.Reason, in.TerminalID); err != nil {
@@ -134,17 +142,23 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 			}
 		}
 	case protocol.EventSession:
+		if err := protocol.CheckData(ev); err != nil {
+			return err
+		}
 		if err := applySession(ctx, tx, in.TerminalID, ev); err != nil {
 			return err
 		}
 	case protocol.EventWipe:
+		if err := protocol.CheckData(ev); err != nil {
+			return err
+		}
 		if err := applyWipe(ctx, tx, in.TerminalID, ev); err != nil {
 			return err
 		}
 	case protocol.EventCommandResult:
 		var r protocol.CommandResult
-		if err := json.Unmarshal(ev.Data, &r); err != nil {
-			return fmt.Errorf("command result data: %w", err)
+		if err := protocol.DecodeData(ev, &r); err != nil {
+			return err
 		}
 		status := CommandDone
 		if r.Status == CommandFailed {
