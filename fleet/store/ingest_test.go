@@ -194,3 +194,22 @@ func TestPruneRejected(t *testing.T) {
 	require.Len(t, rejected, 1)
 	assert.Equal(t, uint64(2), rejected[0].Seq)
 }
+
+// BenchmarkIngestHealthBatch commits batches of 300 health events, about
+// what 10,000 terminals at a 30 s heartbeat send in one second.
+func BenchmarkIngestHealthBatch(b *testing.B) {
+	st, _ := openTest(b)
+	data := json.RawMessage(`{"cpu_percent":12.5,"mem_used_percent":40.1,"disk_used_percent":51.2,"uptime_seconds":99999,"agent_rss_bytes":18874368}`)
+	var seq uint64
+	batch := make([]Incoming, 300)
+	for b.Loop() {
+		for i := range batch {
+			seq++
+			batch[i] = Incoming{TerminalID: "t-1", ReceivedAt: time.Now(),
+				Event: protocol.Event{Epoch: "bench", Seq: seq, Kind: protocol.EventHealth, At: time.Now(), Data: data}}
+		}
+		if _, err := st.Ingest(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
