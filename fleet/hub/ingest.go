@@ -57,6 +57,10 @@ func (h *Hub) commit(batch []ingestItem) {
 		}
 		return
 	}
+	// One log line per batch at most: a fleet of agents sending bad data
+	// at every heartbeat must not flood the log (the metric counts each).
+	var first []any
+	rejected := 0
 	for i, item := range batch {
 		ev := item.in.Event
 		o := outcomes[i]
@@ -72,14 +76,19 @@ func (h *Hub) commit(batch []ingestItem) {
 		case o.Rejected != "":
 			h.metrics.Rejected.WithLabelValues(kindLabel(ev.Kind)).Inc()
 			h.changes.Mark(item.in.TerminalID)
-			h.log.Warn("event kept aside", "terminal", item.in.TerminalID, "epoch", ev.Epoch, "seq", ev.Seq,
-				"kind", ev.Kind, "reason", o.Rejected)
+			if rejected == 0 {
+				first = []any{"terminal", item.in.TerminalID, "epoch", ev.Epoch, "seq", ev.Seq, "kind", ev.Kind, "reason", o.Rejected}
+			}
+			rejected++
 		default:
 			h.metrics.Duplicates.Inc()
 		}
 		// Acked whatever became of it: a rejected event would be no more
 		// readable if it came again.
 		item.conn.send(protocol.TypeAck, protocol.Ack{Epoch: ev.Epoch, Seq: ev.Seq})
+	}
+	if rejected > 0 {
+		h.log.Warn("events kept aside: their data breaks the rules of their kind", append(first, "in_batch", rejected)...)
 	}
 }
 
