@@ -128,6 +128,8 @@ func (a *API) registerVisits(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/sessions", a.role(RoleAdmin, a.sessions))
 	mux.Handle("GET /api/v1/terminals/{id}/wipes", a.role(RoleAdmin, a.wipes))
 	mux.Handle("GET /api/v1/alerts", a.role(RoleAdmin, a.alerts))
+	mux.Handle("GET /api/v1/terminals/{id}/rejected-events", a.role(RoleAdmin, a.rejectedEvents))
+	mux.Handle("POST /api/v1/terminals/{id}/rejected-events/settle", a.role(RoleAdmin, a.settleRejected))
 }
 
 // branchRoles admits admins and volunteers; the handler checks the branch.

@@ -208,6 +208,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		"GET /api/v1/policies/{scope}", "PUT /api/v1/policies/{scope}", "POST /api/v1/guest-passes",
 		"POST /api/v1/reservations", "GET /api/v1/reservations", "DELETE /api/v1/reservations/{id}",
 		"POST /api/v1/branches/{id}/queue", "GET /api/v1/sessions", "GET /api/v1/terminals/{id}/wipes", "GET /api/v1/alerts",
+		"GET /api/v1/terminals/{id}/rejected-events", "POST /api/v1/terminals/{id}/rejected-events/settle",
 	} {
 		method, path, _ := strings.Cut(route, " ")
 		ops, ok := doc.Paths[path]

@@ -184,6 +184,7 @@ type Detail struct {
 	Enrolled     time.Time
 	CommandTypes []CommandType
 	LastWipe     *store.WipeReceipt
+	Rejected     []store.RejectedEvent // newest events kept aside
 }
 
 // CommandType is one choice of the command form.
@@ -224,6 +225,10 @@ func (p *Pages) terminal(w http.ResponseWriter, r *http.Request, u staff.Member)
 	}
 	if len(receipts) == 1 {
 		d.LastWipe = &receipts[0]
+	}
+	if d.Rejected, err = p.API.Store.RejectedEvents(r.Context(), t.ID, 5); err != nil {
+		p.internal(w, "load rejected events", err)
+		return
 	}
 	p.render(w, http.StatusOK, "terminal", view{Title: t.Name, User: u, Script: "terminal.js", Now: now, Data: d})
 }
