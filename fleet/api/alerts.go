@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"piste/fleet/store"
 )
@@ -16,10 +15,6 @@ func (a *API) Alerts(r *http.Request) ([]store.Alert, error) {
 
 // rejectedEvents lists the events of a terminal kept aside at ingest.
 func (a *API) rejectedEvents(w http.ResponseWriter, r *http.Request) {
-	t, ok := a.visibleTerminal(w, r)
-	if !ok {
-		return
-	}
 	limit := 50
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -29,30 +24,19 @@ func (a *API) rejectedEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	list, err := a.Store.RejectedEvents(r.Context(), t.ID, limit)
+	list, err := a.Terminals.RejectedEvents(r.Context(), member(r), r.PathValue("id"), limit)
 	if err != nil {
-		a.internal(w, "list rejected events", err)
+		a.fail(w, "list rejected events", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, nonNil(list))
 }
 
-// settleRejected closes a terminal's alert about rejected events; the
-// events themselves stay listed until they age out.
+// settleRejected closes a terminal's alert about rejected events.
 func (a *API) settleRejected(w http.ResponseWriter, r *http.Request) {
-	t, ok := a.visibleTerminal(w, r)
-	if !ok {
+	if err := a.Terminals.SettleRejected(r.Context(), member(r), r.PathValue("id")); err != nil {
+		a.fail(w, "settle rejected events", err)
 		return
 	}
-	closed, err := a.Store.SettleRejected(r.Context(), t.ID, time.Now())
-	if err != nil {
-		a.internal(w, "settle rejected events", err)
-		return
-	}
-	if !closed {
-		writeError(w, http.StatusNotFound, "terminal %q has no open alert about rejected events", t.ID)
-		return
-	}
-	a.auditf(r, "settle_rejected_events", t.ID, "")
 	w.WriteHeader(http.StatusNoContent)
 }

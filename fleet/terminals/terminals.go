@@ -30,6 +30,8 @@ type Store interface {
 	WipeReceipts(ctx context.Context, terminalID string, limit int) ([]store.WipeReceipt, error)
 	LastWipes(ctx context.Context) (map[string]store.LastWipe, error)
 	OpenAlerts(ctx context.Context) ([]store.Alert, error)
+	RejectedEvents(ctx context.Context, terminalID string, limit int) ([]store.RejectedEvent, error)
+	SettleRejected(ctx context.Context, terminalID string, at time.Time) (bool, error)
 }
 
 // Link is the live link to terminals; *hub.Hub is one.

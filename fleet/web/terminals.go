@@ -226,7 +226,7 @@ func (p *Pages) terminal(w http.ResponseWriter, r *http.Request, u staff.Member)
 	if len(receipts) == 1 {
 		d.LastWipe = &receipts[0]
 	}
-	if d.Rejected, err = p.API.Store.RejectedEvents(r.Context(), t.ID, 5); err != nil {
+	if d.Rejected, err = p.Terminals.RejectedEvents(r.Context(), u, t.ID, 5); err != nil {
 		p.internal(w, "load rejected events", err)
 		return
 	}
