@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"piste/fleet/auth"
+	"piste/fleet/changes"
 	"piste/fleet/hub"
 	"piste/fleet/store"
 	"piste/fleet/visits"
@@ -55,12 +56,15 @@ type API struct {
 	DefaultCommandTTL time.Duration
 	// Visits serves visitor sessions, policies and reservations.
 	Visits *visits.Service
+	// Changes is where handlers announce what they changed and where the
+	// live view hears it.
+	Changes *changes.Bus
 }
 
 // New returns an API with sensible limits.
 func New(st *store.Store, h *hub.Hub, log *slog.Logger) *API {
 	return &API{Store: st, Hub: h, Log: log, Logins: auth.NewLimiter(5, 15*time.Minute),
-		Now: time.Now, DefaultCommandTTL: 24 * time.Hour}
+		Now: time.Now, DefaultCommandTTL: 24 * time.Hour, Changes: h.Changes()}
 }
 
 // Register adds the API's routes to mux.

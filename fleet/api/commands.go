@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"piste/fleet/auth"
+	"piste/fleet/changes"
 	"piste/fleet/protocol"
 	"piste/fleet/store"
 )
@@ -63,7 +64,7 @@ func (a *API) sendCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.auditf(r, "command:"+req.Type, t.ID, req.Text)
-	a.Hub.Deliver(cmd)
+	a.Changes.Publish(changes.Change{Kind: changes.CommandQueued, Terminal: t.ID, Branch: t.Branch, Command: cmd.ID})
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": cmd.ID, "status": store.CommandQueued})
 }
 

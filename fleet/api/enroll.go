@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"piste/fleet/auth"
+	"piste/fleet/changes"
 	"piste/fleet/store"
 )
 
@@ -83,6 +84,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 	}
 	a.Store.Audit(r.Context(), store.AuditEntry{Actor: "terminal:" + t.ID, Action: "enroll", Target: t.ID,
 		Detail: "branch " + t.Branch + ", name " + t.Name})
+	a.Changes.Publish(changes.Change{Kind: changes.TerminalChanged, Terminal: t.ID, Branch: t.Branch})
 	writeJSON(w, http.StatusCreated, EnrollResponse{TerminalID: t.ID, Name: t.Name, Branch: t.Branch, Token: token})
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 
+	"piste/fleet/changes"
 	"piste/fleet/visits"
 	"piste/policies/policy"
 )
@@ -78,6 +79,6 @@ func (a *API) putPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.auditf(r, "policy-apply", sc.String(), "")
-	a.Visits.PolicyChanged(r.Context())
+	a.Changes.Publish(changes.Change{Kind: changes.PolicyChanged, Scope: sc.String()})
 	writeJSON(w, http.StatusOK, map[string]string{"scope": sc.String(), "status": "applied"})
 }

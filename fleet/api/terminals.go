@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"piste/fleet/protocol"
+	"piste/fleet/changes"
 	"piste/fleet/store"
 )
 
@@ -169,7 +169,7 @@ func (a *API) revoke(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, "revoke terminal", err)
 		return
 	}
-	a.Hub.Disconnect(t.ID, protocol.CloseUnauthorized, "terminal revoked by an admin")
+	a.Changes.Publish(changes.Change{Kind: changes.TerminalRevoked, Terminal: t.ID, Branch: t.Branch})
 	a.auditf(r, "revoke", t.ID, "")
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -6,6 +6,7 @@ package changes
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Kind says what changed.
@@ -88,14 +89,18 @@ const DefaultLimit = 1 << 16
 // Bus delivers published changes to its subscriptions. The zero value is
 // ready to use.
 type Bus struct {
-	mu   sync.RWMutex
-	subs map[*Subscription]struct{}
+	mu        sync.RWMutex
+	subs      map[*Subscription]struct{}
+	published [maxKind]atomic.Uint64
 }
 
 // Publish hands c to every subscription that wants its kind. It never
 // waits for a subscriber: each subscription queues (and coalesces) on its
 // own, and one that falls behind is told so instead of stalling Publish.
 func (b *Bus) Publish(c Change) {
+	if c.Kind > 0 && c.Kind < maxKind {
+		b.published[c.Kind].Add(1)
+	}
 	b.mu.RLock()
 	for s := range b.subs {
 		if s.kinds&(1<<c.Kind) != 0 {
@@ -103,6 +108,17 @@ func (b *Bus) Publish(c Change) {
 		}
 	}
 	b.mu.RUnlock()
+}
+
+// Published returns how many changes of a kind were published so far. A
+// cache of derived state records it when it loads and reloads when it
+// moved: a change published before a read is then never missed, even
+// before a subscriber has taken it.
+func (b *Bus) Published(k Kind) uint64 {
+	if k == 0 || k >= maxKind {
+		return 0
+	}
+	return b.published[k].Load()
 }
 
 // Subscribe returns a subscription to the given kinds (all kinds when

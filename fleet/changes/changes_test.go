@@ -44,6 +44,18 @@ func TestSubscriptionReceives(t *testing.T) {
 	}
 }
 
+func TestPublishedCountsByKind(t *testing.T) {
+	var b Bus
+	assert.Zero(t, b.Published(PolicyChanged))
+	b.Publish(Change{Kind: PolicyChanged, Scope: "fleet"})
+	b.Publish(Change{Kind: PolicyChanged, Scope: "fleet"})
+	b.Publish(changed("a"))
+	assert.Equal(t, uint64(2), b.Published(PolicyChanged), "counted even with no subscriber")
+	assert.Equal(t, uint64(1), b.Published(TerminalChanged))
+	assert.Zero(t, b.Published(Kind(0)))
+	assert.Zero(t, b.Published(Kind(200)))
+}
+
 func TestChangeAfterTakeIsDeliveredAgain(t *testing.T) {
 	var b Bus
 	s := b.Subscribe()

@@ -61,7 +61,7 @@ func (h *Hub) commit(batch []ingestItem) {
 		if fresh[i] {
 			h.metrics.Events.WithLabelValues(ev.Kind).Inc()
 			if ev.Kind != protocol.EventTest {
-				h.changes.Mark(item.in.TerminalID)
+				h.changed(item.in.TerminalID)
 			}
 			if h.hooks.Stored != nil && ev.Kind != protocol.EventTest && ev.Kind != protocol.EventHealth {
 				go h.hooks.Stored(h.ctx, item.in)

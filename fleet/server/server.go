@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"piste/fleet/api"
+	"piste/fleet/changes"
 	"piste/fleet/hub"
 	"piste/fleet/protocol"
 	"piste/fleet/sip2"
@@ -46,11 +47,14 @@ type Config struct {
 
 // Server is a running fleet.
 type Server struct {
-	cfg      Config
-	Store    *store.Store
-	Hub      *hub.Hub
-	API      *api.API
-	Visits   *visits.Service
+	cfg    Config
+	Store  *store.Store
+	Hub    *hub.Hub
+	API    *api.API
+	Visits *visits.Service
+	// Changes carries what changed from where it changed to the hub, the
+	// live pages and the visitor-session service.
+	Changes  *changes.Bus
 	log      *slog.Logger
 	pool     *sip2.Pool
 	stop     context.CancelFunc
@@ -81,8 +85,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := hub.New(st, hub.Config{Heartbeat: cfg.Heartbeat}, hub.NewMetrics(reg), log)
-	v, pool, err := newVisits(cfg, st, h, log)
+	bus := &changes.Bus{}
+	h := hub.New(st, hub.Config{Heartbeat: cfg.Heartbeat, Changes: bus}, hub.NewMetrics(reg), log)
+	v, pool, err := newVisits(cfg, st, h, bus, log)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -91,7 +96,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	a := api.New(st, h, log)
 	a.SecureCookie = useTLS
 	a.Visits = v
-	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, log: log, pool: pool}
+	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET "+protocol.Path, h)

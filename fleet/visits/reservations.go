@@ -48,7 +48,7 @@ func (s *Service) Reserve(ctx context.Context, t store.Terminal, card string, fr
 	if err := s.Store.AddReservation(ctx, r, now); err != nil {
 		return r, err
 	}
-	s.notifyReservation(ctx, t.ID)
+	s.reservationsChanged(t)
 	return r, nil
 }
 
@@ -57,7 +57,7 @@ func (s *Service) CancelReservation(ctx context.Context, r store.Reservation) er
 	if err := s.Store.DeleteReservation(ctx, r.ID); err != nil {
 		return err
 	}
-	s.notifyReservation(ctx, r.TerminalID)
+	s.reservationsChanged(store.Terminal{ID: r.TerminalID, Branch: r.Branch})
 	return nil
 }
 
@@ -92,7 +92,7 @@ func (s *Service) TerminalIdle(ctx context.Context, terminalID string) {
 		return
 	}
 	if held {
-		s.notifyReservation(ctx, terminalID)
+		s.reservationsChanged(t)
 	}
 }
 
