@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -292,6 +293,16 @@ func enrollCode(args []string, stdio IO) error {
 	if err := required("branch", *branch); err != nil {
 		return err
 	}
+	var made struct{ Code string }
+	err := callServerJSON(*dir, "POST", "/api/v1/enroll-codes",
+		map[string]any{"branch": *branch, "uses": *uses, "ttl": ttl.String()}, &made)
+	if err == nil {
+		fmt.Fprintln(stdio.Out, made.Code)
+		return nil
+	}
+	if !errors.Is(err, errNoServer) {
+		return err
+	}
 	st, err := openStore(*dir)
 	if err != nil {
 		return err
@@ -344,6 +355,14 @@ func terminalRevoke(args []string, stdio IO) error {
 	if err := required("id", *id); err != nil {
 		return err
 	}
+	err := callServer(*dir, "POST", "/api/v1/terminals/"+url.PathEscape(*id)+"/revoke", "", nil, nil)
+	if err == nil {
+		fmt.Fprintf(stdio.Out, "terminal %s revoked; the running server dropped its link\n", *id)
+		return nil
+	}
+	if !errors.Is(err, errNoServer) {
+		return err
+	}
 	st, err := openStore(*dir)
 	if err != nil {
 		return err
@@ -354,6 +373,6 @@ func terminalRevoke(args []string, stdio IO) error {
 		return err
 	}
 	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "revoke", Target: *id})
-	fmt.Fprintf(stdio.Out, "terminal %s revoked; a running server drops its link within 15 seconds\n", *id)
+	fmt.Fprintf(stdio.Out, "terminal %s revoked\n", *id)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
@@ -34,6 +35,14 @@ func policyApply(args []string, stdio IO) error {
 	if err != nil {
 		return fmt.Errorf("read policy: %w", err)
 	}
+	err = callServer(*dir, "PUT", "/api/v1/policies/"+url.PathEscape(scope.String()), "application/yaml", text, nil)
+	if err == nil {
+		fmt.Fprintf(stdio.Out, "policy for %s applied and sent to the connected terminals\n", scope)
+		return nil
+	}
+	if !errors.Is(err, errNoServer) {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
 	st, err := openStore(*dir)
 	if err != nil {
 		return err
@@ -44,7 +53,7 @@ func policyApply(args []string, stdio IO) error {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
 	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "policy-apply", Target: scope.String()})
-	fmt.Fprintf(stdio.Out, "policy for %s applied; a running server sends it to its terminals within seconds\n", scope)
+	fmt.Fprintf(stdio.Out, "policy for %s applied\n", scope)
 	return nil
 }
 
@@ -97,6 +106,20 @@ func guestPasses(args []string, stdio IO) error {
 			return usageErr("--valid-until must be an RFC 3339 time like 2026-12-31T20:00:00+02:00, got %q", *validUntil)
 		}
 		until = t
+	}
+	var batch struct{ Codes []string }
+	err := callServerJSON(*dir, "POST", "/api/v1/guest-passes", map[string]any{"branch": *branch,
+		"count": *count, "minutes": *minutes, "valid_until": until.Format(time.RFC3339)}, &batch)
+	switch {
+	case err == nil:
+		for _, c := range batch.Codes {
+			fmt.Fprintln(stdio.Out, c)
+		}
+		return nil
+	case badRequest(err):
+		return usageErr("%v", err)
+	case !errors.Is(err, errNoServer):
+		return err
 	}
 	st, err := openStore(*dir)
 	if err != nil {

@@ -59,6 +59,7 @@ type Server struct {
 	pool     *sip2.Pool
 	stop     context.CancelFunc
 	http     *http.Server
+	admin    *http.Server // the admin socket's; nil when not serving
 	listener net.Listener
 	// URL is the base URL the server is reachable at.
 	URL string
@@ -161,6 +162,10 @@ func (s *Server) Start() error {
 		ln = tls.NewListener(ln, s.http.TLSConfig)
 	}
 	s.URL = scheme + "://" + ln.Addr().String()
+	if err := s.listenAdmin(); err != nil {
+		ln.Close()
+		return err
+	}
 	s.Hub.Run()
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -183,7 +188,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.pool != nil {
 		s.pool.Close()
 	}
-	err := s.http.Shutdown(ctx)
+	err := errors.Join(s.closeAdmin(ctx), s.http.Shutdown(ctx))
 	return errors.Join(err, s.Store.Close())
 }
 
