@@ -99,5 +99,8 @@ func (a *API) liveUpdate(r *http.Request, u store.User, heard *changes.Subscript
 			rows = append(rows, a.View(t))
 		}
 	}
-	return map[string]any{"full": false, "terminals": nonNil(rows)}, true
+	if len(rows) == 0 {
+		return nil, false // nothing this user may see changed
+	}
+	return map[string]any{"full": false, "terminals": rows}, true
 }
