@@ -1,5 +1,6 @@
 // Package cli is the piste-fleet command line: the server and the admin
-// commands that work on its data directory (also while it serves).
+// commands. Commands that change a running fleet reach it through its
+// admin socket; with no server running they work on the data directory.
 package cli
 
 import (
