@@ -14,6 +14,7 @@ import (
 
 	"piste/fleet/audit"
 	"piste/fleet/auth"
+	"piste/fleet/changes"
 	"piste/fleet/fault"
 	"piste/fleet/guestpasses"
 	"piste/fleet/httpio"
@@ -61,12 +62,14 @@ type API struct {
 	SecureCookie bool // set the cookie's Secure flag (TLS)
 	Logins       *auth.Limiter
 	Now          func() time.Time
+	// Changes is where the live view hears what changed.
+	Changes *changes.Bus
 }
 
 // New returns an API over the domain services built on st and h. Their
 // clocks follow the API's Now.
 func New(st *store.Store, h *hub.Hub, log *slog.Logger) *API {
-	a := &API{Store: st, Hub: h, Log: log, Logins: auth.NewLimiter(5, 15*time.Minute), Now: time.Now}
+	a := &API{Store: st, Hub: h, Log: log, Logins: auth.NewLimiter(5, 15*time.Minute), Now: time.Now, Changes: h.Changes()}
 	now := func() time.Time { return a.Now() }
 	a.Audit = audit.New(st)
 	a.Audit.Now = now
@@ -74,13 +77,10 @@ func New(st *store.Store, h *hub.Hub, log *slog.Logger) *API {
 	a.Staff.Now = now
 	a.Terminals = terminals.New(st, h, a.Audit)
 	a.Terminals.Now = now
+	a.Terminals.Changes = a.Changes
 	a.Policies = policies.New(st, a.Audit)
 	a.Policies.Now = now
-	a.Policies.Changed = func(ctx context.Context) {
-		if a.Visits != nil {
-			a.Visits.PolicyChanged(ctx)
-		}
-	}
+	a.Policies.Changes = a.Changes
 	a.GuestPasses = guestpasses.New(st, a.Audit)
 	a.GuestPasses.Now = now
 	return a
@@ -183,7 +183,7 @@ func member(r *http.Request) staff.Member {
 // staff admits any logged-in staff member.
 func (a *API) staff(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m, err := a.Staff.Authenticate(r.Context(), httpio.Token(r))
+		m, err := a.authenticate(r)
 		if errors.Is(err, fault.ErrUnauthenticated) {
 			writeError(w, http.StatusUnauthorized, "log in first: POST /api/v1/auth/login, then send Authorization: Bearer <token>")
 			return
@@ -194,6 +194,15 @@ func (a *API) staff(next http.HandlerFunc) http.Handler {
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, m)))
 	})
+}
+
+// authenticate finds the member behind a request: the local admin on the
+// fleet's admin socket, or the holder of a bearer token or session cookie.
+func (a *API) authenticate(r *http.Request) (staff.Member, error) {
+	if m, ok := localAdmin(r.Context()); ok {
+		return m, nil
+	}
+	return a.Staff.Authenticate(r.Context(), httpio.Token(r))
 }
 
 // role admits only staff of one role.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"piste/fleet/auth"
+	"piste/fleet/changes"
 	"piste/fleet/store"
 )
 
@@ -85,6 +86,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, "enroll", err)
 		return
 	}
+	a.Changes.Publish(changes.Change{Kind: changes.TerminalChanged, Terminal: t.ID, Branch: t.Branch})
 	writeJSON(w, http.StatusCreated, EnrollResponse{TerminalID: t.ID, Name: t.Name, Branch: t.Branch, Token: token})
 }
 

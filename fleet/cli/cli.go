@@ -1,5 +1,6 @@
 // Package cli is the piste-fleet command line: the server and the admin
-// commands that work on its data directory (also while it serves).
+// commands. Commands that change a running fleet reach it through its
+// admin socket; with no server running they work on the data directory.
 package cli
 
 import (
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -263,6 +265,16 @@ func enrollCode(args []string, stdio IO) error {
 	if err := required("branch", *branch); err != nil {
 		return err
 	}
+	var made struct{ Code string }
+	err := callServerJSON(*dir, "POST", "/api/v1/enroll-codes",
+		map[string]any{"branch": *branch, "uses": *uses, "ttl": ttl.String()}, &made)
+	if err == nil {
+		fmt.Fprintln(stdio.Out, made.Code)
+		return nil
+	}
+	if !errors.Is(err, errNoServer) {
+		return err
+	}
 	st, err := openStore(*dir)
 	if err != nil {
 		return err
@@ -312,6 +324,14 @@ func terminalRevoke(args []string, stdio IO) error {
 	if err := required("id", *id); err != nil {
 		return err
 	}
+	err := callServer(*dir, "POST", "/api/v1/terminals/"+url.PathEscape(*id)+"/revoke", "", nil, nil)
+	if err == nil {
+		fmt.Fprintf(stdio.Out, "terminal %s revoked; the running server dropped its link\n", *id)
+		return nil
+	}
+	if !errors.Is(err, errNoServer) {
+		return err
+	}
 	st, err := openStore(*dir)
 	if err != nil {
 		return err
@@ -320,6 +340,6 @@ func terminalRevoke(args []string, stdio IO) error {
 	if _, err := newServices(st).terminals.Revoke(context.Background(), staff.CLI, *id); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdio.Out, "terminal %s revoked; a running server drops its link within 15 seconds\n", *id)
+	fmt.Fprintf(stdio.Out, "terminal %s revoked\n", *id)
 	return nil
 }

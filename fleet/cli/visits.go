@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
@@ -35,6 +36,14 @@ func policyApply(args []string, stdio IO) error {
 	if err != nil {
 		return fmt.Errorf("read policy: %w", err)
 	}
+	err = callServer(*dir, "PUT", "/api/v1/policies/"+url.PathEscape(scope.String()), "application/yaml", text, nil)
+	if err == nil {
+		fmt.Fprintf(stdio.Out, "policy for %s applied and sent to the connected terminals\n", scope)
+		return nil
+	}
+	if !errors.Is(err, errNoServer) {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
 	st, err := openStore(*dir)
 	if err != nil {
 		return err
@@ -43,7 +52,7 @@ func policyApply(args []string, stdio IO) error {
 	if _, err := newServices(st).policies.Put(context.Background(), staff.CLI, scope.String(), text); err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
-	fmt.Fprintf(stdio.Out, "policy for %s applied; a running server sends it to its terminals within seconds\n", scope)
+	fmt.Fprintf(stdio.Out, "policy for %s applied\n", scope)
 	return nil
 }
 
@@ -96,17 +105,31 @@ func guestPasses(args []string, stdio IO) error {
 		}
 		until = t
 	}
+	var batch struct{ Codes []string }
+	err := callServerJSON(*dir, "POST", "/api/v1/guest-passes", map[string]any{"branch": *branch,
+		"count": *count, "minutes": *minutes, "valid_until": until.Format(time.RFC3339)}, &batch)
+	switch {
+	case err == nil:
+		for _, c := range batch.Codes {
+			fmt.Fprintln(stdio.Out, c)
+		}
+		return nil
+	case badRequest(err):
+		return usageErr("%v", err)
+	case !errors.Is(err, errNoServer):
+		return err
+	}
 	st, err := openStore(*dir)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	batch, err := newServices(st).guestPasses.Issue(context.Background(), staff.CLI,
+	issued, err := newServices(st).guestPasses.Issue(context.Background(), staff.CLI,
 		guestpasses.Request{Branch: *branch, Count: *count, Minutes: *minutes, ValidUntil: until})
 	if err != nil {
 		return inputErr(err)
 	}
-	for _, c := range batch.Codes {
+	for _, c := range issued.Codes {
 		fmt.Fprintln(stdio.Out, c)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"piste/fleet/auth"
+	"piste/fleet/changes"
 	"piste/fleet/protocol"
 	"piste/fleet/store"
 )
@@ -193,6 +194,8 @@ func (c *conn) handle(frame []byte) error {
 		err := c.hub.store.MarkDelivered(c.hub.ctx, ack.CommandID, c.terminal.ID, time.Now())
 		if err != nil {
 			c.hub.log.Warn("mark command delivered", "command", ack.CommandID, "err", err)
+		} else {
+			c.hub.changes.Publish(changes.Change{Kind: changes.CommandUpdated, Terminal: c.terminal.ID, Command: ack.CommandID})
 		}
 		c.hub.metrics.CommandsDelivered.Inc()
 		return nil

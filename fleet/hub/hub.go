@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"piste/fleet/changes"
 	"piste/fleet/protocol"
 	"piste/fleet/store"
 )
@@ -24,6 +25,9 @@ type Config struct {
 	PingInterval time.Duration
 	// MaxBatch is the most events committed in one transaction.
 	MaxBatch int
+	// Changes is the bus the hub announces terminal changes on and hears
+	// revocations and queued commands from; nil gives the hub its own.
+	Changes *changes.Bus
 }
 
 func (c *Config) defaults() {
@@ -36,6 +40,9 @@ func (c *Config) defaults() {
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 1000
 	}
+	if c.Changes == nil {
+		c.Changes = &changes.Bus{}
+	}
 }
 
 // Hub is the registry of live terminal connections.
@@ -46,7 +53,10 @@ type Hub struct {
 	metrics  *Metrics
 	upgrader websocket.Upgrader
 	ingest   chan ingestItem
-	changes  *Changes
+	changes  *changes.Bus
+	// heard is the hub's subscription, taken in New so that nothing
+	// published between New and Run is missed.
+	heard *changes.Subscription
 
 	mu    sync.Mutex
 	conns map[string]*conn
@@ -76,7 +86,8 @@ func New(st *store.Store, cfg Config, metrics *Metrics, log *slog.Logger) *Hub {
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
 		ingest:  make(chan ingestItem, 4*cfg.MaxBatch),
-		changes: NewChanges(),
+		changes: cfg.Changes,
+		heard:   cfg.Changes.Subscribe(changes.TerminalRevoked, changes.CommandQueued),
 		conns:   map[string]*conn{},
 		ctx:     ctx,
 		cancel:  cancel,
@@ -120,14 +131,21 @@ func (h *Hub) OnlineIDs() []string {
 	return ids
 }
 
-// Changes is where the hub announces terminals whose state changed.
-func (h *Hub) Changes() *Changes { return h.changes }
+// Changes is the bus the hub announces terminal changes on.
+func (h *Hub) Changes() *changes.Bus { return h.changes }
 
-// Run starts the ingest loop and the housekeeping timers.
+// changed announces that a terminal's state changed.
+func (h *Hub) changed(id string) {
+	h.changes.Publish(changes.Change{Kind: changes.TerminalChanged, Terminal: id})
+}
+
+// Run starts the ingest loop, the change listener and the housekeeping
+// timers.
 func (h *Hub) Run() {
-	h.wg.Add(2)
+	h.wg.Add(3)
 	go func() { defer h.wg.Done(); h.ingestLoop() }()
 	go func() { defer h.wg.Done(); h.housekeeping() }()
+	go func() { defer h.wg.Done(); h.listen() }()
 }
 
 // Close drops every connection (agents will reconnect to the next server)
@@ -147,6 +165,7 @@ func (h *Hub) Close() {
 	h.connWG.Wait()
 	h.cancel()
 	h.wg.Wait()
+	h.heard.Close()
 }
 
 // Online reports whether a terminal has a live connection, and since when.
@@ -198,7 +217,7 @@ func (h *Hub) register(c *conn) {
 		old.close(protocol.CloseReplaced, "replaced by a newer connection of the same terminal")
 	}
 	h.metrics.Online.Set(float64(n))
-	h.changes.Mark(c.terminal.ID)
+	h.changed(c.terminal.ID)
 }
 
 func (h *Hub) unregister(c *conn) {
@@ -209,7 +228,7 @@ func (h *Hub) unregister(c *conn) {
 	n := len(h.conns)
 	h.mu.Unlock()
 	h.metrics.Online.Set(float64(n))
-	h.changes.Mark(c.terminal.ID)
+	h.changed(c.terminal.ID)
 	// Record when it was last heard from, so an offline terminal shows it.
 	err := h.store.UpdatePresence(context.Background(), []store.Presence{{TerminalID: c.terminal.ID, LastSeen: c.lastSeen()}})
 	if err != nil {
@@ -217,7 +236,8 @@ func (h *Hub) unregister(c *conn) {
 	}
 }
 
-// housekeeping expires old commands and writes last-seen times in bulk.
+// housekeeping does what the clock alone decides: it expires old
+// commands, writes last-seen times in bulk and prunes history.
 func (h *Hub) housekeeping() {
 	expire := time.NewTicker(2 * time.Second)
 	presence := time.NewTicker(15 * time.Second)
@@ -225,7 +245,6 @@ func (h *Hub) housekeeping() {
 	defer expire.Stop()
 	defer presence.Stop()
 	defer prune.Stop()
-	revokeCheck := time.Now()
 	for {
 		select {
 		case <-h.ctx.Done():
@@ -236,10 +255,11 @@ func (h *Hub) housekeeping() {
 				h.log.Warn("expire commands", "err", err)
 			}
 			h.metrics.CommandsExpired.Add(float64(len(ids)))
-		case now := <-presence.C:
+			for _, id := range ids {
+				h.changes.Publish(changes.Change{Kind: changes.CommandUpdated, Command: id})
+			}
+		case <-presence.C:
 			h.flushPresence()
-			h.dropRevoked(revokeCheck)
-			revokeCheck = now.Add(-time.Second)
 		case now := <-prune.C:
 			h.prune(now)
 		}
@@ -260,19 +280,6 @@ func (h *Hub) prune(now time.Time) {
 	}
 	if err := h.store.PruneStaffSessions(h.ctx, now); err != nil && h.ctx.Err() == nil {
 		h.log.Warn("prune staff logins", "err", err)
-	}
-}
-
-// dropRevoked closes links of terminals revoked since a time by another
-// process on the same data (the piste-fleet CLI); API revocations close
-// the link at once.
-func (h *Hub) dropRevoked(since time.Time) {
-	ids, err := h.store.RevokedSince(h.ctx, since)
-	if err != nil {
-		return
-	}
-	for _, id := range ids {
-		h.Disconnect(id, protocol.CloseUnauthorized, "terminal revoked by an admin")
 	}
 }
 

@@ -68,14 +68,14 @@ func (h *Hub) commit(batch []ingestItem) {
 		case o.Stored:
 			h.metrics.Events.WithLabelValues(kindLabel(ev.Kind)).Inc()
 			if ev.Kind != protocol.EventTest {
-				h.changes.Mark(item.in.TerminalID)
+				h.changed(item.in.TerminalID)
 			}
 			if h.hooks.Stored != nil && ev.Kind != protocol.EventTest && ev.Kind != protocol.EventHealth {
 				go h.hooks.Stored(h.ctx, item.in)
 			}
 		case o.Rejected != "":
 			h.metrics.Rejected.WithLabelValues(kindLabel(ev.Kind)).Inc()
-			h.changes.Mark(item.in.TerminalID)
+			h.changed(item.in.TerminalID)
 			if rejected == 0 {
 				first = []any{"terminal", item.in.TerminalID, "epoch", ev.Epoch, "seq", ev.Seq, "kind", ev.Kind, "reason", o.Rejected}
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"piste/fleet/audit"
+	"piste/fleet/changes"
 	"piste/fleet/fault"
 	"piste/fleet/staff"
 	"piste/fleet/store"
@@ -31,13 +32,15 @@ type Service struct {
 	Store Store
 	Audit *audit.Log
 	Now   func() time.Time
-	// Changed, if set, is told after a layer is stored, so terminals get
-	// their new policy now.
-	Changed func(ctx context.Context)
+	// Changes hears every stored layer, so terminals get their new
+	// policy now.
+	Changes changes.Publisher
 }
 
 // New returns a Service.
-func New(st Store, log *audit.Log) *Service { return &Service{Store: st, Audit: log, Now: time.Now} }
+func New(st Store, log *audit.Log) *Service {
+	return &Service{Store: st, Audit: log, Changes: changes.Discard, Now: time.Now}
+}
 
 // Scope parses a scope and refuses one m may not touch: a branch-scoped
 // admin only its branch and that branch's terminals.
@@ -122,9 +125,7 @@ func (s *Service) Put(ctx context.Context, m staff.Member, scope string, yamlTex
 	if err := s.Audit.Record(ctx, m.Name, "policy-apply", sc.String(), ""); err != nil {
 		return sc, err
 	}
-	if s.Changed != nil {
-		s.Changed(ctx)
-	}
+	s.Changes.Publish(changes.Change{Kind: changes.PolicyChanged, Scope: sc.String()})
 	return sc, nil
 }
 

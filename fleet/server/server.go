@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"piste/fleet/api"
+	"piste/fleet/changes"
 	"piste/fleet/httpio"
 	"piste/fleet/hub"
 	"piste/fleet/protocol"
@@ -47,15 +48,19 @@ type Config struct {
 
 // Server is a running fleet.
 type Server struct {
-	cfg      Config
-	Store    *store.Store
-	Hub      *hub.Hub
-	API      *api.API
-	Visits   *visits.Service
+	cfg    Config
+	Store  *store.Store
+	Hub    *hub.Hub
+	API    *api.API
+	Visits *visits.Service
+	// Changes carries what changed from where it changed to the hub, the
+	// live pages and the visitor-session service.
+	Changes  *changes.Bus
 	log      *slog.Logger
 	pool     *sip2.Pool
 	stop     context.CancelFunc
 	http     *http.Server
+	admin    *http.Server // the admin socket's; nil when not serving
 	listener net.Listener
 	// URL is the base URL the server is reachable at.
 	URL string
@@ -82,8 +87,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := hub.New(st, hub.Config{Heartbeat: cfg.Heartbeat}, hub.NewMetrics(reg), log)
-	v, pool, err := newVisits(cfg, st, h, log)
+	bus := &changes.Bus{}
+	h := hub.New(st, hub.Config{Heartbeat: cfg.Heartbeat, Changes: bus}, hub.NewMetrics(reg), log)
+	v, pool, err := newVisits(cfg, st, h, bus, log)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -92,7 +98,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	a := api.New(st, h, log)
 	a.SecureCookie = useTLS
 	a.Visits = v
-	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, log: log, pool: pool}
+	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET "+protocol.Path, h)
@@ -157,6 +163,10 @@ func (s *Server) Start() error {
 		ln = tls.NewListener(ln, s.http.TLSConfig)
 	}
 	s.URL = scheme + "://" + ln.Addr().String()
+	if err := s.listenAdmin(); err != nil {
+		ln.Close()
+		return err
+	}
 	s.Hub.Run()
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -179,7 +189,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.pool != nil {
 		s.pool.Close()
 	}
-	err := s.http.Shutdown(ctx)
+	err := errors.Join(s.closeAdmin(ctx), s.http.Shutdown(ctx))
 	return errors.Join(err, s.Store.Close())
 }
 

@@ -341,7 +341,7 @@ func TestClosingTimeCapsTheGrant(t *testing.T) {
 }
 
 func TestPolicyPushedOnConnectAndOnChange(t *testing.T) {
-	f := newTestFleetWith(t, nil, func(s *Server) { s.Visits.Poll = 50 * time.Millisecond })
+	f := newTestFleet(t)
 	_, token := f.enroll("kallio")
 	ws := dialAgent(t, f, token)
 	hello(t, ws, "ep")

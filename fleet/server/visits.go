@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"piste/fleet/changes"
 	"piste/fleet/hub"
 	"piste/fleet/protocol"
 	"piste/fleet/sip2"
@@ -16,7 +17,7 @@ import (
 )
 
 // newVisits builds the visitor-session service and hooks it to the link.
-func newVisits(cfg Config, st *store.Store, h *hub.Hub, log *slog.Logger) (*visits.Service, *sip2.Pool, error) {
+func newVisits(cfg Config, st *store.Store, h *hub.Hub, bus *changes.Bus, log *slog.Logger) (*visits.Service, *sip2.Pool, error) {
 	cards, err := visits.LoadCards(cfg.DataDir)
 	if err != nil {
 		return nil, nil, err
@@ -34,6 +35,7 @@ func newVisits(cfg Config, st *store.Store, h *hub.Hub, log *slog.Logger) (*visi
 		library = pool
 	}
 	v := visits.New(st, library, cards, h, log)
+	v.Changes = bus
 	h.SetHooks(hub.Hooks{
 		Connected: v.Connected,
 		Stored: func(ctx context.Context, in store.Incoming) {

@@ -6,12 +6,6 @@ import (
 	"time"
 )
 
-// Names of the change counters in Version.
-const (
-	VersionPolicy       = "policy"
-	VersionReservations = "reservations"
-)
-
 // PolicyLayer is one scope's policy YAML as an admin applied it.
 type PolicyLayer struct {
 	Scope     string    `json:"scope"`
@@ -20,18 +14,12 @@ type PolicyLayer struct {
 	UpdatedBy string    `json:"updated_by"`
 }
 
-// PutPolicyLayer stores (replaces) a scope's layer and bumps the policy
-// version, so running servers push the change to their terminals.
+// PutPolicyLayer stores (replaces) a scope's layer.
 func (s *Store) PutPolicyLayer(ctx context.Context, l PolicyLayer) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO policy_layers (scope, yaml, updated_at, updated_by) VALUES (?, ?, ?, ?)
-			ON CONFLICT(scope) DO UPDATE SET yaml = excluded.yaml, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-			l.Scope, l.YAML, ms(l.UpdatedAt), l.UpdatedBy)
-		if err != nil {
-			return err
-		}
-		return bump(ctx, tx, VersionPolicy)
-	})
+	_, err := s.w.ExecContext(ctx, `INSERT INTO policy_layers (scope, yaml, updated_at, updated_by) VALUES (?, ?, ?, ?)
+		ON CONFLICT(scope) DO UPDATE SET yaml = excluded.yaml, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		l.Scope, l.YAML, ms(l.UpdatedAt), l.UpdatedBy)
+	return err
 }
 
 // PolicyLayers returns every stored layer by scope.
@@ -73,20 +61,4 @@ func (s *Store) PolicyLayersFor(ctx context.Context, scopes ...string) (map[stri
 		out[sc] = l
 	}
 	return out, nil
-}
-
-// Version returns a change counter (0 before the first change).
-func (s *Store) Version(ctx context.Context, name string) (int64, error) {
-	var n int64
-	err := s.r.QueryRowContext(ctx, `SELECT n FROM versions WHERE name = ?`, name).Scan(&n)
-	if err == sql.ErrNoRows {
-		return 0, nil
-	}
-	return n, err
-}
-
-func bump(ctx context.Context, tx *sql.Tx, name string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO versions (name, n) VALUES (?, 1)
-		ON CONFLICT(name) DO UPDATE SET n = n + 1`, name)
-	return err
 }

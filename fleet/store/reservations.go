@@ -52,7 +52,7 @@ func (s *Store) AddReservation(ctx context.Context, r Reservation, now time.Time
 		if err != nil {
 			return err
 		}
-		return bump(ctx, tx, VersionReservations)
+		return nil
 	})
 }
 
@@ -118,7 +118,7 @@ func (s *Store) DeleteReservation(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("reservation %s: %w", id, ErrNotFound)
 		}
-		return bump(ctx, tx, VersionReservations)
+		return nil
 	})
 }
 
@@ -129,7 +129,7 @@ func (s *Store) ClaimReservation(ctx context.Context, id string, now time.Time) 
 			ms(now), id); err != nil {
 			return err
 		}
-		return bump(ctx, tx, VersionReservations)
+		return nil
 	})
 }
 
@@ -199,7 +199,7 @@ func (s *Store) HoldForQueue(ctx context.Context, terminalID string, now time.Ti
 			return err
 		}
 		held = true
-		return bump(ctx, tx, VersionReservations)
+		return nil
 	})
 	return r, held, err
 }

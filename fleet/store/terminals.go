@@ -105,24 +105,6 @@ func (s *Store) RevokeTerminal(ctx context.Context, id string, now time.Time) er
 	return nil
 }
 
-// RevokedSince lists terminals revoked at or after a time.
-func (s *Store) RevokedSince(ctx context.Context, since time.Time) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM terminals WHERE revoked_at >= ?`, ms(since))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
 // Presence is what a connection learns about its terminal, written in
 // batches by the ingest loop.
 type Presence struct {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"piste/fleet/auth"
+	"piste/fleet/changes"
 	"piste/fleet/fault"
 	"piste/fleet/protocol"
 	"piste/fleet/staff"
@@ -68,9 +69,7 @@ func (s *Service) SendCommand(ctx context.Context, m staff.Member, id string, re
 	if err := s.Audit.Record(ctx, m.Name, "command:"+req.Type, t.ID, req.Text); err != nil {
 		return cmd, err
 	}
-	if s.Link != nil {
-		s.Link.Deliver(cmd)
-	}
+	s.Changes.Publish(changes.Change{Kind: changes.CommandQueued, Terminal: t.ID, Branch: t.Branch, Command: cmd.ID})
 	return cmd, nil
 }
 

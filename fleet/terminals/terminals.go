@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"piste/fleet/audit"
+	"piste/fleet/changes"
 	"piste/fleet/fault"
-	"piste/fleet/protocol"
 	"piste/fleet/staff"
 	"piste/fleet/store"
 )
@@ -34,11 +34,9 @@ type Store interface {
 	SettleRejected(ctx context.Context, terminalID string, at time.Time) (bool, error)
 }
 
-// Link is the live link to terminals; *hub.Hub is one.
+// Link tells whether a terminal is connected; *hub.Hub is one.
 type Link interface {
 	Online(id string) (bool, time.Time)
-	Deliver(cmd store.Command)
-	Disconnect(id string, code int, reason string)
 }
 
 // Service holds what terminal actions need.
@@ -46,6 +44,9 @@ type Service struct {
 	Store Store
 	Link  Link
 	Audit *audit.Log
+	// Changes hears queued commands and revocations; the hub, subscribed
+	// to it, delivers and disconnects.
+	Changes changes.Publisher
 	Now   func() time.Time
 	// DefaultCommandTTL applies when a command names no ttl.
 	DefaultCommandTTL time.Duration
@@ -53,7 +54,7 @@ type Service struct {
 
 // New returns a Service with the usual defaults.
 func New(st Store, link Link, log *audit.Log) *Service {
-	return &Service{Store: st, Link: link, Audit: log, Now: time.Now, DefaultCommandTTL: 24 * time.Hour}
+	return &Service{Store: st, Link: link, Audit: log, Changes: changes.Discard, Now: time.Now, DefaultCommandTTL: 24 * time.Hour}
 }
 
 // Terminal statuses shown to staff.
@@ -220,8 +221,6 @@ func (s *Service) Revoke(ctx context.Context, m staff.Member, id string) (store.
 	if err := s.Store.RevokeTerminal(ctx, t.ID, s.Now()); err != nil {
 		return t, fmt.Errorf("terminals: revoke %s: %w", t.ID, err)
 	}
-	if s.Link != nil {
-		s.Link.Disconnect(t.ID, protocol.CloseUnauthorized, "terminal revoked by an admin")
-	}
+	s.Changes.Publish(changes.Change{Kind: changes.TerminalRevoked, Terminal: t.ID, Branch: t.Branch})
 	return t, s.Audit.Record(ctx, m.Name, "revoke", t.ID, "")
 }

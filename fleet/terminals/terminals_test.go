@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"piste/fleet/audit"
+	"piste/fleet/changes"
 	"piste/fleet/auth"
 	"piste/fleet/fault"
 	"piste/fleet/protocol"
@@ -19,17 +20,30 @@ import (
 	"piste/fleet/terminals"
 )
 
-// recordingLink stands in for the hub, which needs live agents: it
-// remembers what the service asked of the link.
-type recordingLink struct {
+// offlineLink stands in for the hub, which needs live agents: no
+// terminal is connected.
+type offlineLink struct{}
+
+func (offlineLink) Online(string) (bool, time.Time) { return false, time.Time{} }
+
+// heard is what the hub would hear on the change bus: the commands to
+// deliver and the terminals to disconnect.
+type heard struct {
+	sub          *changes.Subscription
 	delivered    []string
 	disconnected []string
 }
 
-func (l *recordingLink) Online(string) (bool, time.Time) { return false, time.Time{} }
-func (l *recordingLink) Deliver(c store.Command)         { l.delivered = append(l.delivered, c.ID) }
-func (l *recordingLink) Disconnect(id string, _ int, _ string) {
-	l.disconnected = append(l.disconnected, id)
+func (h *heard) take() {
+	cs, _ := h.sub.Take()
+	for _, c := range cs {
+		switch c.Kind {
+		case changes.CommandQueued:
+			h.delivered = append(h.delivered, c.Command)
+		case changes.TerminalRevoked:
+			h.disconnected = append(h.disconnected, c.Terminal)
+		}
+	}
 }
 
 var (
@@ -41,7 +55,7 @@ var (
 type fixture struct {
 	st           *store.Store
 	svc          *terminals.Service
-	link         *recordingLink
+	link         *heard
 	kallio, oodi string // a terminal of each branch
 }
 
@@ -54,8 +68,12 @@ func newFixture(t *testing.T) *fixture {
 	for _, b := range []string{"kallio", "oodi"} {
 		require.NoError(t, st.AddBranch(ctx, store.Branch{ID: b, Name: b, TZ: "Europe/Helsinki"}))
 	}
-	link := &recordingLink{}
-	f := &fixture{st: st, svc: terminals.New(st, link, audit.New(st)), link: link}
+	bus := &changes.Bus{}
+	link := &heard{sub: bus.Subscribe(changes.CommandQueued, changes.TerminalRevoked)}
+	t.Cleanup(link.sub.Close)
+	svc := terminals.New(st, offlineLink{}, audit.New(st))
+	svc.Changes = bus
+	f := &fixture{st: st, svc: svc, link: link}
 	f.kallio, f.oodi = f.enroll(t, "kallio"), f.enroll(t, "oodi")
 	return f
 }
@@ -106,6 +124,7 @@ func TestBranchAdminCannotReachAnotherBranch(t *testing.T) {
 			assert.NoError(t, a.do(kallioAdmin, f.kallio), "its own branch")
 		})
 	}
+	f.link.take()
 	assert.Len(t, f.link.delivered, 1, "one command, to kallio only")
 	assert.Equal(t, []string{f.kallio}, f.link.disconnected)
 }
@@ -175,6 +194,7 @@ func TestCommandsAreCheckedAndRecorded(t *testing.T) {
 	}
 	c, err := f.svc.SendCommand(ctx, kallioAdmin, f.kallio, terminals.CommandRequest{Type: protocol.CommandMessage, Text: "closing soon"})
 	require.NoError(t, err)
+	f.link.take()
 	assert.Equal(t, []string{c.ID}, f.link.delivered)
 	_, err = f.svc.Command(ctx, kallioAdmin, c.ID)
 	assert.NoError(t, err)
@@ -234,5 +254,6 @@ func TestLostAuditRecordFailsTheAction(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, fault.Known(err), "an internal failure, not the caller's fault")
 	assert.Contains(t, err.Error(), "audit: record command:lock")
+	f.link.take()
 	assert.Empty(t, f.link.delivered, "a command nobody can account for is not sent")
 }

@@ -50,7 +50,7 @@ func (s *Service) Login(ctx context.Context, t store.Terminal, card, pin string)
 		if err := s.Store.ClaimReservation(ctx, mine, now); err != nil {
 			s.Log.Warn("claim reservation", "reservation", mine, "err", err)
 		}
-		s.notifyReservation(ctx, t.ID)
+		s.reservationsChanged(t)
 	}
 	return grant, nil
 }

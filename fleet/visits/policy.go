@@ -6,34 +6,44 @@ import (
 	"fmt"
 	"log/slog"
 
+	"piste/fleet/changes"
 	"piste/fleet/protocol"
 	"piste/fleet/store"
 	"piste/policies/policy"
 )
 
-// layerCache is the parsed policy layers at one policy version.
+// layerCache is the parsed policy layers as of a count of published
+// policy changes.
 type layerCache struct {
-	version int64
+	seen    uint64
 	loaded  bool
 	byScope map[string]policy.Layer
 }
 
-// reloadPolicies re-reads the layers when the stored version moved and
-// reports whether it did.
-func (s *Service) reloadPolicies(ctx context.Context) (bool, error) {
-	v, err := s.Store.Version(ctx, store.VersionPolicy)
+// reloadPolicies re-reads the layers when a policy change was published
+// since they were read.
+func (s *Service) reloadPolicies(ctx context.Context) error {
+	seen := s.Changes.Published(changes.PolicyChanged)
+	s.mu.Lock()
+	fresh := s.layers.loaded && s.layers.seen == seen
+	s.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	byScope, err := loadLayers(ctx, s.Store, s.Log)
 	if err != nil {
-		return false, err
+		return err
 	}
 	s.mu.Lock()
-	same := s.layers.loaded && s.layers.version == v
+	s.layers = layerCache{seen: seen, loaded: true, byScope: byScope}
 	s.mu.Unlock()
-	if same {
-		return false, nil
-	}
-	stored, err := s.Store.PolicyLayers(ctx)
+	return nil
+}
+
+func loadLayers(ctx context.Context, st *store.Store, log *slog.Logger) (map[string]policy.Layer, error) {
+	stored, err := st.PolicyLayers(ctx)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	byScope := make(map[string]policy.Layer, len(stored))
 	for scope, l := range stored {
@@ -41,27 +51,19 @@ func (s *Service) reloadPolicies(ctx context.Context) (bool, error) {
 		if err != nil {
 			// Stored layers were valid when applied; one that no longer
 			// parses (an older build's key) is skipped, not fatal.
-			s.Log.Error("stored policy layer does not parse; skipping it", "scope", scope, "err", err)
+			log.Error("stored policy layer does not parse; skipping it", "scope", scope, "err", err)
 			continue
 		}
 		byScope[scope] = parsed
 	}
-	s.mu.Lock()
-	s.layers = layerCache{version: v, loaded: true, byScope: byScope}
-	s.mu.Unlock()
-	return true, nil
+	return byScope, nil
 }
 
 // Effective is a terminal's policy: the fleet's, its branch's and its own
 // layer merged over the shipped defaults.
 func (s *Service) Effective(ctx context.Context, t store.Terminal) (policy.Policy, error) {
-	s.mu.Lock()
-	loaded := s.layers.loaded
-	s.mu.Unlock()
-	if !loaded {
-		if _, err := s.reloadPolicies(ctx); err != nil {
-			return policy.Policy{}, fmt.Errorf("visits: load policies: %w", err)
-		}
+	if err := s.reloadPolicies(ctx); err != nil {
+		return policy.Policy{}, fmt.Errorf("visits: load policies: %w", err)
 	}
 	s.mu.Lock()
 	layers := s.layers.byScope
@@ -87,22 +89,20 @@ func (s *Service) sendPolicy(ctx context.Context, t store.Terminal) {
 	s.Link.Send(t.ID, protocol.TypePolicy, p)
 }
 
-// pushPolicies sends every connected terminal its policy.
-func (s *Service) pushPolicies(ctx context.Context) {
+// pushPolicies sends each connected terminal under one of the changed
+// scopes its policy.
+func (s *Service) pushPolicies(ctx context.Context, scopes []string) {
 	for _, id := range s.Link.OnlineIDs() {
 		t, err := s.Store.Terminal(ctx, id)
 		if err != nil {
 			continue
 		}
-		s.sendPolicy(ctx, t)
-	}
-}
-
-// PolicyChanged reloads the layers and pushes them now, after a change
-// made in this process.
-func (s *Service) PolicyChanged(ctx context.Context) {
-	if changed, err := s.reloadPolicies(ctx); err == nil && changed {
-		s.pushPolicies(ctx)
+		for _, sc := range scopes {
+			if sc == "fleet" || sc == "branch:"+t.Branch || sc == "terminal:"+t.ID {
+				s.sendPolicy(ctx, t)
+				break
+			}
+		}
 	}
 }
 
@@ -122,11 +122,11 @@ func policyJSON(p policy.Policy) ([]byte, error) { return json.MarshalIndent(p, 
 // EffectiveJSON returns a terminal's effective policy as indented JSON,
 // reading the layers straight from the store.
 func EffectiveJSON(ctx context.Context, st *store.Store, t store.Terminal) ([]byte, error) {
-	s := &Service{Store: st, Log: slog.New(slog.DiscardHandler)}
-	if _, err := s.reloadPolicies(ctx); err != nil {
+	layers, err := loadLayers(ctx, st, slog.New(slog.DiscardHandler))
+	if err != nil {
 		return nil, err
 	}
-	p, err := resolve(s.layers.byScope, t.Branch, t.ID)
+	p, err := resolve(layers, t.Branch, t.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func (s *Service) Reserve(ctx context.Context, t store.Terminal, card string, fr
 	if err != nil {
 		return r, fmt.Errorf("visits: reserve %s: %w", t.ID, err)
 	}
-	s.notifyReservation(ctx, t.ID)
+	s.reservationsChanged(t)
 	return r, nil
 }
 
@@ -63,7 +63,7 @@ func (s *Service) CancelReservation(ctx context.Context, r store.Reservation) er
 	if err := s.Store.DeleteReservation(ctx, r.ID); err != nil {
 		return err
 	}
-	s.notifyReservation(ctx, r.TerminalID)
+	s.reservationsChanged(store.Terminal{ID: r.TerminalID, Branch: r.Branch})
 	return nil
 }
 
@@ -98,7 +98,7 @@ func (s *Service) TerminalIdle(ctx context.Context, terminalID string) {
 		return
 	}
 	if held {
-		s.notifyReservation(ctx, terminalID)
+		s.reservationsChanged(t)
 	}
 }
 

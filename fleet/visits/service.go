@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"piste/fleet/audit"
+	"piste/fleet/changes"
 	"piste/fleet/sip2"
 	"piste/fleet/store"
 )
@@ -38,71 +39,87 @@ type Service struct {
 	Audit   *audit.Log // what staff do at the desk
 	Log     *slog.Logger
 	Now     func() time.Time
-	// Poll is how often changes made by other processes (the CLI) are
-	// looked for. Default 2 s.
-	Poll time.Duration
+	// Changes is the bus the service announces reservation changes on and
+	// hears policy and reservation changes from; set it before Run.
+	Changes *changes.Bus
 
-	pins          pinWaits // pauses after wrong PINs, by card hash
-	mu            sync.Mutex
-	layers        layerCache
-	notified      map[string]string // terminal -> reservation id last told ("" for none)
-	reservationsV int64
+	pins     pinWaits // pauses after wrong PINs, by card hash
+	mu       sync.Mutex
+	layers   layerCache
+	notified map[string]string // terminal -> reservation id last told ("" for none)
 }
 
 // New returns a Service; call Run to push policy and reservation changes.
 func New(st *store.Store, library Authenticator, cards Cards, link Link, log *slog.Logger) *Service {
 	return &Service{Store: st, Library: library, Cards: cards, Link: link, Audit: audit.New(st), Log: log, Now: time.Now,
-		Poll: 2 * time.Second, notified: map[string]string{}, reservationsV: -1}
+		Changes: &changes.Bus{}, notified: map[string]string{}}
 }
 
-// Run watches for policy and reservation changes until ctx ends: changed
-// policies are pushed to every connected terminal, changed reservations
-// to the terminals they concern. It also re-checks reservations every
-// half minute, since a held slot lapses by the clock alone.
+// lapseCheck is how often reservations are re-told although nothing was
+// published: a held slot lapses by the clock alone.
+const lapseCheck = 30 * time.Second
+
+// Run acts on changes until ctx ends: changed policies are pushed to the
+// connected terminals of their scope, changed reservations to the
+// terminals they concern.
 func (s *Service) Run(ctx context.Context) {
-	tick := time.NewTicker(s.Poll)
+	heard := s.Changes.Subscribe(changes.PolicyChanged, changes.ReservationsChanged)
+	defer heard.Close()
+	tick := time.NewTicker(lapseCheck)
 	defer tick.Stop()
-	var last time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-tick.C:
-			if changed, err := s.reloadPolicies(ctx); err != nil {
-				s.warn(ctx, "reload policies", err)
-			} else if changed {
-				s.pushPolicies(ctx)
-			}
-			v, err := s.Store.Version(ctx, store.VersionReservations)
-			if err != nil {
-				s.warn(ctx, "read reservations version", err)
-				continue
-			}
-			if v != s.reservationsVersion() || now.Sub(last) > 30*time.Second {
-				s.setReservationsVersion(v)
-				last = now
-				s.pushReservations(ctx)
-			}
+		case <-tick.C:
+			s.pushReservations(ctx)
+		case <-heard.Ready():
+			cs, behind := heard.Take()
+			s.apply(ctx, cs, behind)
 		}
 	}
+}
+
+// apply acts on a batch of changes; behind means some were lost, so
+// every connected terminal is brought up to date.
+func (s *Service) apply(ctx context.Context, cs []changes.Change, behind bool) {
+	var scopes []string
+	for _, c := range cs {
+		if c.Kind == changes.PolicyChanged {
+			scopes = append(scopes, c.Scope)
+		}
+	}
+	if behind {
+		scopes = []string{"fleet"}
+	}
+	if len(scopes) > 0 {
+		s.pushPolicies(ctx, scopes)
+	}
+	if behind {
+		s.pushReservations(ctx)
+		return
+	}
+	for _, c := range cs {
+		if c.Kind != changes.ReservationsChanged {
+			continue
+		}
+		if c.Terminal == "" {
+			s.pushReservations(ctx)
+			return
+		}
+		s.notifyReservation(ctx, c.Terminal)
+	}
+}
+
+// reservationsChanged announces that a terminal's reservations changed.
+func (s *Service) reservationsChanged(t store.Terminal) {
+	s.Changes.Publish(changes.Change{Kind: changes.ReservationsChanged, Terminal: t.ID, Branch: t.Branch})
 }
 
 func (s *Service) warn(ctx context.Context, what string, err error) {
 	if ctx.Err() == nil {
 		s.Log.Warn(what, "err", err)
 	}
-}
-
-func (s *Service) reservationsVersion() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reservationsV
-}
-
-func (s *Service) setReservationsVersion(v int64) {
-	s.mu.Lock()
-	s.reservationsV = v
-	s.mu.Unlock()
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -11,6 +11,7 @@ import (
 
 	"piste/fleet/api"
 	"piste/fleet/auth"
+	"piste/fleet/changes"
 	"piste/fleet/protocol"
 	"piste/fleet/server"
 	"piste/fleet/store"
@@ -104,7 +105,7 @@ func BenchmarkListTenThousand(b *testing.B) {
 		ingest(b, srv, batch)
 		start = time.Now()
 		for _, id := range ids[:1000] {
-			srv.Hub.Changes().Mark(id)
+			srv.Changes.Publish(changes.Change{Kind: changes.TerminalChanged, Terminal: id})
 		}
 		want := fmt.Sprintf("%d %%", int(cpu))
 		err = chromedp.Do(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(
