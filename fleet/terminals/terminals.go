@@ -47,7 +47,7 @@ type Service struct {
 	// Changes hears queued commands and revocations; the hub, subscribed
 	// to it, delivers and disconnects.
 	Changes changes.Publisher
-	Now   func() time.Time
+	Now     func() time.Time
 	// DefaultCommandTTL applies when a command names no ttl.
 	DefaultCommandTTL time.Duration
 }

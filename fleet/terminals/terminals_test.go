@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"piste/fleet/audit"
-	"piste/fleet/changes"
 	"piste/fleet/auth"
+	"piste/fleet/changes"
 	"piste/fleet/fault"
 	"piste/fleet/protocol"
 	"piste/fleet/staff"
