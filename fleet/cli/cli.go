@@ -139,6 +139,8 @@ func serve(args []string, stdio IO) error {
 	verbose := fs.Bool("v", false, "log debug detail")
 	var lib sip2Flags
 	lib.register(fs)
+	var priv privacyFlags
+	priv.register(fs)
 	configFile := fs.String("config", "", "YAML file of settings named like these flags (flags given here win)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -153,6 +155,9 @@ func serve(args []string, stdio IO) error {
 		return err
 	}
 	cfg.SIP2 = sipCfg
+	if err := priv.apply(&cfg); err != nil {
+		return err
+	}
 	if err := required("data", cfg.DataDir); err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"piste/fleet/retention"
+	"piste/fleet/server"
 	"piste/fleet/sip2"
 )
 
@@ -115,4 +117,53 @@ func (f *sip2Flags) config() (*sip2.Config, error) {
 		return nil, usageErr("%v", err)
 	}
 	return cfg, nil
+}
+
+// privacyFlags are the serve flags for how personal data is kept.
+type privacyFlags struct {
+	cardKeyFile string
+	retention   retention.Config
+}
+
+func (f *privacyFlags) register(fs *flag.FlagSet) {
+	f.retention = retention.Defaults()
+	fs.StringVar(&f.cardKeyFile, "card-key-file", "", "file holding the card-hash key, kept apart from --data (mode 600); default: card-hash.key in --data")
+	r := &f.retention
+	for _, d := range []struct {
+		name, usage string
+		v           *time.Duration
+	}{
+		{retention.KeyVisits, "how long visitor sessions (with card hashes), PIN failures and used guest passes are kept before they become anonymous daily counts", &r.Visits},
+		{retention.KeyReservations, "how long a reservation (with card hash and last digits) is kept after its slot", &r.Reservations},
+		{retention.KeyEvents, "how long terminals' events are kept", &r.Events},
+		{retention.KeyWipeReceipts, "how long wipe receipts are kept", &r.WipeReceipts},
+		{retention.KeyAudit, "how long the audit log is kept", &r.Audit},
+		{retention.KeyInterval, "how often old data is pruned", &r.Interval},
+	} {
+		fs.Var((*daysValue)(d.v), d.name, d.usage+" (like 30d or 36h)")
+	}
+}
+
+// apply checks the settings and puts them in the server configuration.
+func (f *privacyFlags) apply(cfg *server.Config) error {
+	if err := f.retention.Validate(); err != nil {
+		return usageErr("%v", err)
+	}
+	cfg.Retention = f.retention
+	cfg.CardKeyFile = f.cardKeyFile
+	return nil
+}
+
+// daysValue is a duration flag that also takes whole days ("30d").
+type daysValue time.Duration
+
+func (d *daysValue) String() string { return retention.Format(time.Duration(*d)) }
+
+func (d *daysValue) Set(s string) error {
+	v, err := retention.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = daysValue(v)
+	return nil
 }
