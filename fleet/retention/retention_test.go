@@ -119,8 +119,11 @@ func TestPruneTurnsOldVisitorRowsIntoDailyStatistics(t *testing.T) {
 	// Events, wipe receipts and audit, each one side of its limit.
 	f.event(protocol.EventTest, at("2026-05-01 00:00"), map[string]string{"n": "old"})
 	f.event(protocol.EventTest, at("2026-06-01 00:00"), map[string]string{"n": "new"})
-	f.event(protocol.EventWipe, at("2026-03-01 00:00"), protocol.WipeReceipt{SessionID: "w-old", Trigger: "end", Verified: true,
-		StartedAt: at("2026-03-01 00:00"), EndedAt: at("2026-03-01 00:00")})
+	// The old failed wipe raised an alert the next wipe closed.
+	f.event(protocol.EventWipe, at("2026-03-01 00:00"), protocol.WipeReceipt{SessionID: "w-failed", Trigger: "end", Verified: false,
+		StartedAt: at("2026-03-01 00:00"), EndedAt: at("2026-03-01 00:00"), Failures: []protocol.WipeFailure{{Step: "home"}}})
+	f.event(protocol.EventWipe, at("2026-03-02 00:00"), protocol.WipeReceipt{SessionID: "w-old", Trigger: "end", Verified: true,
+		StartedAt: at("2026-03-02 00:00"), EndedAt: at("2026-03-02 00:00")})
 	f.event(protocol.EventWipe, at("2026-05-01 00:00"), protocol.WipeReceipt{SessionID: "w-new", Trigger: "end", Verified: true,
 		StartedAt: at("2026-05-01 00:00"), EndedAt: at("2026-05-01 00:00")})
 	require.NoError(t, f.st.Audit(ctx, store.AuditEntry{At: at("2025-05-01 00:00"), Actor: "cli", Action: "old", Target: "x"}))
@@ -134,7 +137,7 @@ func TestPruneTurnsOldVisitorRowsIntoDailyStatistics(t *testing.T) {
 	pruned, err := p.Once(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, store.Pruned{Sessions: 3, Reservations: 2, PINFailures: 1, GuestPasses: 2, Queue: 1,
-		Events: 3, WipeReceipts: 1, Audit: 1}, pruned)
+		Events: 4, WipeReceipts: 2, Alerts: 1, Audit: 1}, pruned)
 
 	stats, err := f.st.DailyStats(ctx, "kallio", "2026-06-01", "2026-06-30")
 	require.NoError(t, err)

@@ -39,8 +39,10 @@ type Cutoffs struct {
 	Reservations time.Time
 	// Visitors: PIN failure rows, spent or expired guest passes and
 	// walk-up queue entries last touched before it.
-	Visitors     time.Time
-	Events       time.Time
+	Visitors time.Time
+	Events   time.Time
+	// WipeReceipts: wipe receipts that ended, and alerts that were
+	// closed, before it.
 	WipeReceipts time.Time
 	Audit        time.Time
 }
@@ -48,7 +50,7 @@ type Cutoffs struct {
 // Pruned counts the rows a prune removed, by kind.
 type Pruned struct {
 	Sessions, Reservations, PINFailures, GuestPasses, Queue int64
-	Events, WipeReceipts, Audit                             int64
+	Events, WipeReceipts, Alerts, Audit                     int64
 }
 
 // pruneBatch bounds one write transaction, so a first prune of years of
@@ -83,6 +85,11 @@ func (s *Store) Prune(ctx context.Context, c Cutoffs) (Pruned, error) {
 		}},
 		{"wipe receipts", c.WipeReceipts, &p.WipeReceipts, func(ctx context.Context, tx *sql.Tx, cut time.Time) (int64, error) {
 			return deleteBatch(ctx, tx, "wipe_receipts", `ended_at < ?`, ms(cut))
+		}},
+		{"closed alerts", c.WipeReceipts, &p.Alerts, func(ctx context.Context, tx *sql.Tx, cut time.Time) (int64, error) {
+			// A closed wipe alert's detail comes from the receipt it was
+			// raised for; it goes with the receipts.
+			return deleteBatch(ctx, tx, "alerts", `closed_at < ?`, ms(cut))
 		}},
 		{"audit", c.Audit, &p.Audit, func(ctx context.Context, tx *sql.Tx, cut time.Time) (int64, error) {
 			return deleteBatch(ctx, tx, "audit", `at < ?`, ms(cut))
