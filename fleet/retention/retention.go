@@ -30,7 +30,7 @@ type Config struct {
 	Reservations time.Duration
 	// Events is how long terminals' events are kept after they arrived.
 	Events time.Duration
-	// WipeReceipts is how long wipe receipts are kept.
+	// WipeReceipts is how long wipe receipts, and alerts closed, are kept.
 	WipeReceipts time.Duration
 	// Audit is how long the staff audit log is kept.
 	Audit time.Duration
