@@ -5,7 +5,7 @@ import (
 	"math"
 	"time"
 
-	"piste/fleet/api"
+	"piste/fleet/terminals"
 )
 
 // The formats below are mirrored in static/common.js, which redraws rows
@@ -18,13 +18,13 @@ const noValue = "—"
 // never depends on colour alone.
 func StatusText(status string) string {
 	switch status {
-	case api.StatusOnline:
+	case terminals.StatusOnline:
 		return "Online"
-	case api.StatusOffline:
+	case terminals.StatusOffline:
 		return "Offline"
-	case api.StatusInSession:
+	case terminals.StatusInSession:
 		return "In session"
-	case api.StatusOutOfService:
+	case terminals.StatusOutOfService:
 		return "Out of service"
 	}
 	return status
