@@ -120,7 +120,8 @@ func enrollCmd(args []string, stdio IO) error {
 	fs := newFlags("enroll", stdio)
 	req := enroll.Request{Version: Version}
 	fs.StringVar(&req.Server, "server", "", "fleet URL, e.g. https://fleet.example:8443")
-	fs.StringVar(&req.Code, "code", "", "enrollment code from an admin")
+	codeArg := fs.String("code", "", "- to read the enrollment code from stdin (a code itself is refused here: others see argv)")
+	codeFile := fs.String("code-file", "", "file holding the enrollment code from an admin")
 	fs.StringVar(&req.Fingerprint, "server-fingerprint", "", "pin the fleet's certificate: sha256:<hex>")
 	fs.StringVar(&req.Name, "name", "", "terminal name (default: host name)")
 	fs.StringVar(&req.Kind, "kind", "pc", "pc or screen")
@@ -132,13 +133,16 @@ func enrollCmd(args []string, stdio IO) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if req.Server == "" || req.Code == "" {
-		return usageErr("--server and --code are required")
+	if req.Server == "" {
+		return usageErr("--server is required")
+	}
+	var err error
+	if req.Code, err = enrollCode(*codeArg, *codeFile, stdio.In); err != nil {
+		return err
 	}
 	if req.Kind != "pc" && req.Kind != "screen" {
 		return usageErr("--kind must be pc or screen, got %q", req.Kind)
 	}
-	var err error
 	if req.StateDir, err = absState(req.StateDir); err != nil {
 		return err
 	}

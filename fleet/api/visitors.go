@@ -70,6 +70,7 @@ func (a *API) agentLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	grant, err := a.Visits.Login(r.Context(), t, req.Card, req.PIN)
+	a.Visits.CountRefusal(r.Context(), t, err)
 	if err != nil {
 		a.writeVisitError(w, "card login", err)
 		return
@@ -100,6 +101,7 @@ func (a *API) agentGuest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	grant, err := a.Visits.Guest(r.Context(), t, req.Code)
+	a.Visits.CountRefusal(r.Context(), t, err)
 	if ref, isRef := visits.AsRefusal(err); isRef && ref.Code == protocol.RefusalInvalidGuest {
 		a.Logins.Fail(key, now)
 	}

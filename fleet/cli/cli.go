@@ -137,9 +137,14 @@ func serve(args []string, stdio IO) error {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS key file (PEM)")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 30*time.Second, "how often terminals report health")
 	verbose := fs.Bool("v", false, "log debug detail")
-	var lib sip2Flags
+	lib := sip2Flags{stdin: stdio.In}
 	lib.register(fs)
+	var priv privacyFlags
+	priv.register(fs)
 	configFile := fs.String("config", "", "YAML file of settings named like these flags (flags given here win)")
+	if err := refuseLoginOnArgv(args); err != nil {
+		return err
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -153,6 +158,9 @@ func serve(args []string, stdio IO) error {
 		return err
 	}
 	cfg.SIP2 = sipCfg
+	if err := priv.apply(&cfg); err != nil {
+		return err
+	}
 	if err := required("data", cfg.DataDir); err != nil {
 		return err
 	}
@@ -175,7 +183,7 @@ func serve(args []string, stdio IO) error {
 	fmt.Fprintf(stdio.Out, "piste-fleet %s serving on %s\n", Version, srv.URL)
 	if srv.Fingerprint != "" {
 		fmt.Fprintf(stdio.Out, "TLS certificate fingerprint: %s\n", srv.Fingerprint)
-		fmt.Fprintf(stdio.Out, "enroll terminals with: piste-agent enroll --server %s --server-fingerprint %s --code CODE --state DIR\n", srv.URL, srv.Fingerprint)
+		fmt.Fprintf(stdio.Out, "enroll terminals with: echo CODE | piste-agent enroll --server %s --server-fingerprint %s --code - --state DIR\n", srv.URL, srv.Fingerprint)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

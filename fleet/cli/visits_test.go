@@ -119,11 +119,12 @@ func TestServeConfigFile(t *testing.T) {
 	assert.Contains(t, err.Error(), `unknown key "sip2-pasword"`)
 	assert.Contains(t, err.Error(), "line 2")
 
+	notUserPass := writeFile(t, "login", "ab\n")
 	for name, f := range map[string]sip2Flags{
-		"login without sip2":    {login: "a:b"},
-		"no institution":        {addr: "h:1", login: "a:b"},
-		"login not user:pass":   {addr: "h:1", login: "ab", institution: "X"},
-		"both login and a file": {addr: "h:1", login: "a:b", loginFile: loginFile, institution: "X"},
+		"login without sip2":  {loginFile: loginFile},
+		"no institution":      {addr: "h:1", loginFile: loginFile},
+		"login not user:pass": {addr: "h:1", loginFile: notUserPass, institution: "X"},
+		"no login file":       {addr: "h:1", institution: "X"},
 	} {
 		f.timeout, f.connections = 5e9, 4
 		_, err := f.config()

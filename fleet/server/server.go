@@ -21,6 +21,7 @@ import (
 	"piste/fleet/httpio"
 	"piste/fleet/hub"
 	"piste/fleet/protocol"
+	"piste/fleet/retention"
 	"piste/fleet/sip2"
 	"piste/fleet/store"
 	"piste/fleet/visits"
@@ -44,6 +45,12 @@ type Config struct {
 	// SIP2 reaches the library system for card logins; nil refuses them
 	// as service_unavailable.
 	SIP2 *sip2.Config
+	// CardKeyFile holds the card-hash key outside the data directory;
+	// empty keeps it in the data directory.
+	CardKeyFile string
+	// Retention is how long personal data is kept; zero fields take the
+	// defaults.
+	Retention retention.Config
 }
 
 // Server is a running fleet.
@@ -171,6 +178,7 @@ func (s *Server) Start() error {
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	go s.Visits.Run(ctx)
+	go retention.Run(ctx, s.Store, s.cfg.Retention, s.log)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)

@@ -19,6 +19,9 @@ import (
 // newVisits builds the visitor-session service and hooks it to the link.
 func newVisits(cfg Config, st *store.Store, h *hub.Hub, bus *changes.Bus, log *slog.Logger) (*visits.Service, *sip2.Pool, error) {
 	cards, err := visits.LoadCards(cfg.DataDir)
+	if cfg.CardKeyFile != "" {
+		cards, err = visits.LoadCardsFile(cfg.CardKeyFile)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

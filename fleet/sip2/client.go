@@ -3,6 +3,8 @@ package sip2
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +47,9 @@ type ClientOptions struct {
 	Logger *slog.Logger
 	// Now is the clock for request dates. Default time.Now.
 	Now func() time.Time
+	// TLS, when set, wraps the connection in TLS: the PINs and the SIP2
+	// password then cross the library network encrypted.
+	TLS *tls.Config
 }
 
 func (o *ClientOptions) defaults() {
@@ -76,7 +81,36 @@ func Dial(ctx context.Context, addr string, opt ClientOptions) (*Client, error) 
 	if err != nil {
 		return nil, fmt.Errorf("sip2: connect to %s: %w", addr, err)
 	}
+	if opt.TLS != nil {
+		if conn, err = handshake(ctx, conn, addr, opt.TLS); err != nil {
+			return nil, err
+		}
+	}
 	return NewClient(conn, opt), nil
+}
+
+// handshake starts TLS on conn, checking the server's certificate for the
+// host of addr unless the configuration names another.
+func handshake(ctx context.Context, conn net.Conn, addr string, cfg *tls.Config) (net.Conn, error) {
+	if cfg.ServerName == "" {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			host = addr
+		}
+		cfg = cfg.Clone()
+		cfg.ServerName = host
+	}
+	tc := tls.Client(conn, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		conn.Close()
+		var unknown x509.UnknownAuthorityError
+		var verify *tls.CertificateVerificationError
+		if errors.As(err, &unknown) || errors.As(err, &verify) {
+			return nil, fmt.Errorf("sip2: TLS to %s: the library system's certificate is not trusted (%w); check that the SIP2 CA file holds the CA that signed it", addr, err)
+		}
+		return nil, fmt.Errorf("sip2: TLS handshake with %s: %w", addr, err)
+	}
+	return tc, nil
 }
 
 // NewClient wraps an open connection.

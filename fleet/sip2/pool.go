@@ -2,6 +2,7 @@ package sip2
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +36,8 @@ type Config struct {
 	UsePatronStatus bool
 	// Logger gets connection trouble; never a PIN. Default discards.
 	Logger *slog.Logger
+	// TLS, when set, speaks SIP2 over TLS (see LoadCA, LoadClientCert).
+	TLS *tls.Config
 }
 
 func (c *Config) defaults() {
@@ -175,7 +178,7 @@ func (p *Pool) get(ctx context.Context, fresh bool) (*Client, bool, error) {
 func (p *Pool) dial(ctx context.Context) (*Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.DialTimeout)
 	defer cancel()
-	c, err := Dial(ctx, p.cfg.Addr, ClientOptions{RequestTimeout: p.cfg.DialTimeout, Logger: p.cfg.Logger})
+	c, err := Dial(ctx, p.cfg.Addr, ClientOptions{RequestTimeout: p.cfg.DialTimeout, Logger: p.cfg.Logger, TLS: p.cfg.TLS})
 	if err != nil {
 		return nil, err
 	}

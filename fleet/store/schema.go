@@ -214,4 +214,22 @@ CREATE TABLE rejected_events (
 );
 CREATE INDEX rejected_events_terminal ON rejected_events(terminal_id, received_at);
 CREATE INDEX rejected_events_received ON rejected_events(received_at);
+`,
+	// Schema 4: retention. Per-visitor rows, once pruned, live on only as
+	// anonymous per-branch, per-day counts; PIN failure rows get a time so
+	// they can go too.
+	`
+CREATE TABLE daily_stats (
+	branch TEXT NOT NULL,
+	day    TEXT NOT NULL,
+	metric TEXT NOT NULL,
+	key    TEXT NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (branch, day, metric, key)
+);
+ALTER TABLE pin_failures ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX visitor_sessions_ends ON visitor_sessions(ends_at);
+CREATE INDEX events_received ON events(received_at);
+CREATE INDEX wipe_receipts_ended ON wipe_receipts(ended_at);
+CREATE INDEX audit_at ON audit(at);
 `}

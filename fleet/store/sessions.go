@@ -281,9 +281,10 @@ func (s *Store) PINFailed(ctx context.Context, cardHash string, attempts int, lo
 			until = now.Add(lockout)
 			failures, lockedUntil = 0, ms(until)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO pin_failures (card_hash, failures, locked_until) VALUES (?, ?, ?)
+		_, err = tx.ExecContext(ctx, `INSERT INTO pin_failures (card_hash, failures, locked_until, updated_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT(card_hash) DO UPDATE SET failures = excluded.failures,
-			locked_until = MAX(locked_until, excluded.locked_until)`, cardHash, failures, lockedUntil)
+			locked_until = MAX(locked_until, excluded.locked_until), updated_at = excluded.updated_at`,
+			cardHash, failures, lockedUntil, ms(now))
 		return err
 	})
 	return until, err

@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -42,8 +41,8 @@ const FileName = "piste.db"
 
 // Open opens (creating if missing) the database in dir and migrates it.
 func Open(dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("store: create data dir: %w", err)
+	if err := private(dir); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(dir, FileName)
 	// synchronous(FULL): an event is acked to the agent only after commit,
@@ -65,6 +64,12 @@ func Open(dir string) (*Store, error) {
 	if err := s.migrate(context.Background()); err != nil {
 		s.Close()
 		return nil, err
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := privateFile(path + suffix); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }

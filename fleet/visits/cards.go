@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -25,10 +26,38 @@ type Cards struct{ key []byte }
 // first start.
 func LoadCards(dir string) (Cards, error) {
 	path := filepath.Join(dir, KeyFile)
-	key, err := os.ReadFile(path)
+	c, err := readKey(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return createKey(path)
 	}
+	return c, err
+}
+
+// LoadCardsFile reads the key from a file kept outside the data directory,
+// so a copy of the database alone cannot be matched to card numbers. The
+// file must exist and be readable by its owner only.
+func LoadCardsFile(path string) (Cards, error) {
+	c, err := readKey(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Cards{}, fmt.Errorf("visits: card key file %s does not exist; restore it from backup, or make a new one (every card's quota and reservations start afresh) with: head -c 32 /dev/urandom > %s && chmod 600 %s", path, path, path)
+	}
+	return c, err
+}
+
+func readKey(path string) (Cards, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Cards{}, fmt.Errorf("visits: read card key: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return Cards{}, fmt.Errorf("visits: read card key: %w", err)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		return Cards{}, fmt.Errorf("visits: card key %s can be read by others (mode %04o); run: chmod 600 %s", path, perm, path)
+	}
+	key, err := io.ReadAll(io.LimitReader(f, 4096))
 	if err != nil {
 		return Cards{}, fmt.Errorf("visits: read card key: %w", err)
 	}

@@ -68,3 +68,48 @@ func TestCaps(t *testing.T) {
 		})
 	}
 }
+
+func TestCardKeyFileOutsideDataDir(t *testing.T) {
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i)
+	}
+	tests := []struct {
+		name    string
+		write   bool
+		mode    os.FileMode
+		wantErr string
+	}{
+		{"owner only", true, 0o600, ""},
+		{"read-only for the owner", true, 0o400, ""},
+		{"readable by others", true, 0o644, "chmod 600"},
+		{"readable by the group", true, 0o640, "chmod 600"},
+		{"missing", false, 0, "does not exist"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "card.key")
+			if tc.write {
+				require.NoError(t, os.WriteFile(path, key, 0o600))
+				require.NoError(t, os.Chmod(path, tc.mode))
+			}
+			c, err := LoadCardsFile(path)
+			if tc.wantErr != "" {
+				assert.ErrorContains(t, err, tc.wantErr)
+				assert.ErrorContains(t, err, path, "the message names the file")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, NewCards(key).Hash("20000001"), c.Hash("20000001"))
+		})
+	}
+}
+
+func TestCardKeyInDataDirReadableByOthersIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	_, err := LoadCards(dir)
+	require.NoError(t, err)
+	require.NoError(t, os.Chmod(filepath.Join(dir, KeyFile), 0o644))
+	_, err = LoadCards(dir)
+	assert.ErrorContains(t, err, "chmod 600")
+}

@@ -253,7 +253,7 @@ type agent struct {
 func enrollAgent(t *testing.T, f *fleet, branch, name string) *agent {
 	a := &agent{t: t, state: t.TempDir()}
 	code := f.enrollCode(branch, 1, "1h")
-	out, _ := run(t, "", 0, "piste-agent", "enroll", "--server", f.url, "--code", code, "--state", a.state, "--name", name)
+	out, _ := run(t, code+"\n", 0, "piste-agent", "enroll", "--server", f.url, "--code", "-", "--state", a.state, "--name", name)
 	fields := strings.Fields(out) // "enrolled as ID (NAME) in branch B"
 	require.GreaterOrEqual(t, len(fields), 3, out)
 	a.id = fields[2]

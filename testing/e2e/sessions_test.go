@@ -125,7 +125,9 @@ func newVisitorSetup(t *testing.T, policyYAML string) *visitorSetup {
 	requireRootE2E(t)
 	s := &visitorSetup{k: newKiosk(t)}
 	addr := startSIP2(t)
-	s.sip2 = []string{"--heartbeat", "1s", "--sip2", addr, "--sip2-login", "scclient:clientpwd", "--sip2-institution", "UWOLS"}
+	loginFile := filepath.Join(t.TempDir(), "sip2-login")
+	require.NoError(t, os.WriteFile(loginFile, []byte("scclient:clientpwd\n"), 0o600))
+	s.sip2 = []string{"--heartbeat", "1s", "--sip2", addr, "--sip2-login-file", loginFile, "--sip2-institution", "UWOLS"}
 	s.f = newFleet(t, s.sip2...)
 	s.applyPolicy(t, policyYAML)
 	s.a = enrollAgent(t, s.f, "kallio", "pc-1")

@@ -149,17 +149,17 @@ func TestRevocationAndEnrollmentCodes(t *testing.T) {
 	run(t, "", 0, "piste-fleet", "terminal", "revoke", "--data", f.data, "--id", b.id)
 	eventually(t, 40*time.Second, func() bool { return b.linkField("revoked") == true }, "CLI revocation did not reach the running server")
 
-	_, stderr := run(t, "", 1, "piste-agent", "enroll", "--server", f.url, "--code", "WRNG-CODE-0000-0000", "--state", t.TempDir())
+	_, stderr := run(t, "WRNG-CODE-0000-0000\n", 1, "piste-agent", "enroll", "--server", f.url, "--code", "-", "--state", t.TempDir())
 	assert.Contains(t, stderr, "enrollment code not recognised")
 
 	code := f.enrollCode("kallio", 1, "1h")
-	run(t, "", 0, "piste-agent", "enroll", "--server", f.url, "--code", code, "--state", t.TempDir())
-	_, stderr = run(t, "", 1, "piste-agent", "enroll", "--server", f.url, "--code", code, "--state", t.TempDir())
+	run(t, code+"\n", 0, "piste-agent", "enroll", "--server", f.url, "--code", "-", "--state", t.TempDir())
+	_, stderr = run(t, code+"\n", 1, "piste-agent", "enroll", "--server", f.url, "--code", "-", "--state", t.TempDir())
 	assert.Contains(t, stderr, "used up")
 
 	expired := f.enrollCode("kallio", 1, "1s")
 	time.Sleep(1100 * time.Millisecond)
-	_, stderr = run(t, "", 1, "piste-agent", "enroll", "--server", f.url, "--code", expired, "--state", t.TempDir())
+	_, stderr = run(t, expired+"\n", 1, "piste-agent", "enroll", "--server", f.url, "--code", "-", "--state", t.TempDir())
 	assert.Contains(t, stderr, "expired")
 }
 
@@ -183,17 +183,17 @@ func TestTLSPinning(t *testing.T) {
 	code := f.enrollCode("kallio", 2, "1h")
 
 	wrong := "sha256:" + strings.Repeat("ab", 32)
-	_, stderr := run(t, "", 1, "piste-agent", "enroll", "--server", f.url, "--code", code, "--state", t.TempDir(), "--server-fingerprint", wrong)
+	_, stderr := run(t, code+"\n", 1, "piste-agent", "enroll", "--server", f.url, "--code", "-", "--state", t.TempDir(), "--server-fingerprint", wrong)
 	assert.Contains(t, stderr, "does not match the pinned")
 
 	state := t.TempDir()
-	run(t, "", 0, "piste-agent", "enroll", "--server", f.url, "--code", code, "--state", state, "--server-fingerprint", fingerprint)
+	run(t, code+"\n", 0, "piste-agent", "enroll", "--server", f.url, "--code", "-", "--state", state, "--server-fingerprint", fingerprint)
 	a := &agent{t: t, state: state}
 	a.start()
 	eventually(t, 20*time.Second, func() bool { return a.linkField("connected") == true },
 		"agent did not connect over pinned TLS", a.proc.output)
 
-	_, stderr = run(t, "", 1, "piste-agent", "enroll", "--server", "http://192.0.2.1:8080", "--code", code, "--state", t.TempDir())
+	_, stderr = run(t, code+"\n", 1, "piste-agent", "enroll", "--server", "http://192.0.2.1:8080", "--code", "-", "--state", t.TempDir())
 	assert.Contains(t, stderr, "plain http is allowed only to localhost")
 }
 
