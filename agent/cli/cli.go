@@ -18,6 +18,7 @@ import (
 
 	"piste/agent/daemon"
 	"piste/agent/enroll"
+	"piste/fleet/protocol"
 )
 
 // Version is set at build time.
@@ -123,7 +124,7 @@ func enrollCmd(args []string, stdio IO) error {
 	fs.StringVar(&req.Code, "code", "", "enrollment code from an admin")
 	fs.StringVar(&req.Fingerprint, "server-fingerprint", "", "pin the fleet's certificate: sha256:<hex>")
 	fs.StringVar(&req.Name, "name", "", "terminal name (default: host name)")
-	fs.StringVar(&req.Kind, "kind", "pc", "pc or screen")
+	kind := fs.String("kind", string(protocol.KindPC), "pc or screen")
 	fs.StringVar(&req.StateDir, "state", "", "state directory")
 	fs.BoolVar(&req.Force, "force", false, "replace an existing enrollment")
 	if err := parse(fs, args); err != nil {
@@ -135,7 +136,7 @@ func enrollCmd(args []string, stdio IO) error {
 	if req.Server == "" || req.Code == "" {
 		return usageErr("--server and --code are required")
 	}
-	if req.Kind != "pc" && req.Kind != "screen" {
+	if req.Kind = protocol.TerminalKind(*kind); !req.Kind.Valid() {
 		return usageErr("--kind must be pc or screen, got %q", req.Kind)
 	}
 	var err error
