@@ -17,6 +17,7 @@ import (
 
 	"piste/fleet/auth"
 	"piste/fleet/hub"
+	"piste/fleet/protocol"
 	"piste/fleet/store"
 	"piste/fleet/visits"
 )
@@ -72,7 +73,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/auth/login", a.login)
 	mux.HandleFunc("POST /api/v1/auth/logout", a.logout)
 	mux.Handle("GET /api/v1/auth/me", a.staff(a.me))
-	mux.HandleFunc("POST /api/v1/enroll", a.enroll)
+	mux.HandleFunc("POST "+protocol.PathEnroll, a.enroll)
 	mux.Handle("GET /api/v1/branches", a.staff(a.branches))
 	mux.Handle("POST /api/v1/enroll-codes", a.role(RoleAdmin, a.newEnrollCode))
 	mux.Handle("GET /api/v1/terminals", a.role(RoleAdmin, a.terminals))

@@ -6,29 +6,12 @@ import (
 	"time"
 
 	"piste/fleet/auth"
+	"piste/fleet/protocol"
 	"piste/fleet/store"
 )
 
-// EnrollRequest is what an agent sends to join the fleet.
-type EnrollRequest struct {
-	Code         string `json:"code"`
-	Name         string `json:"name"`
-	Kind         string `json:"kind"`
-	Hostname     string `json:"hostname"`
-	OS           string `json:"os"`
-	AgentVersion string `json:"agent_version"`
-}
-
-// EnrollResponse carries the terminal's identity and its one-time-shown token.
-type EnrollResponse struct {
-	TerminalID string `json:"terminal_id"`
-	Name       string `json:"name"`
-	Branch     string `json:"branch"`
-	Token      string `json:"token"`
-}
-
 func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
-	var req EnrollRequest
+	var req protocol.EnrollRequest
 	if !decode(w, r, &req) {
 		return
 	}
@@ -37,9 +20,9 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Kind == "" {
-		req.Kind = "pc"
+		req.Kind = protocol.KindPC
 	}
-	if req.Kind != "pc" && req.Kind != "screen" {
+	if !req.Kind.Valid() {
 		writeFieldError(w, "kind", "kind must be pc or screen, got %q", req.Kind)
 		return
 	}
@@ -63,7 +46,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 	}
 	token := auth.NewToken()
 	t, err := a.Store.Enroll(r.Context(), auth.HashToken(auth.NormalizeCode(req.Code)), store.Terminal{
-		ID: id, Name: req.Name, Kind: req.Kind, TokenHash: auth.HashToken(token),
+		ID: id, Name: req.Name, Kind: string(req.Kind), TokenHash: auth.HashToken(token),
 		Hostname: req.Hostname, OS: req.OS, AgentVersion: req.AgentVersion,
 	}, now)
 	switch {
@@ -83,7 +66,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 	}
 	a.Store.Audit(r.Context(), store.AuditEntry{Actor: "terminal:" + t.ID, Action: "enroll", Target: t.ID,
 		Detail: "branch " + t.Branch + ", name " + t.Name})
-	writeJSON(w, http.StatusCreated, EnrollResponse{TerminalID: t.ID, Name: t.Name, Branch: t.Branch, Token: token})
+	writeJSON(w, http.StatusCreated, protocol.EnrollResponse{TerminalID: t.ID, Name: t.Name, Branch: t.Branch, Token: token})
 }
 
 type enrollCodeRequest struct {

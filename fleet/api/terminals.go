@@ -54,9 +54,9 @@ func StatusFor(online bool, state string) string {
 	switch {
 	case !online:
 		return StatusOffline
-	case state == "out_of_service":
+	case protocol.TerminalState(state) == protocol.StateOutOfService:
 		return StatusOutOfService
-	case state == "authenticating", state == "active", state == "warning", state == "ending", state == "wiping":
+	case protocol.TerminalState(state).InSession():
 		return StatusInSession
 	default:
 		return StatusOnline
@@ -134,7 +134,7 @@ func (a *API) terminal(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(receipts) == 1 {
 		rc := receipts[0]
-		v.LastWipe = &store.LastWipe{Verified: rc.Verified, At: rc.EndedAt, Strategy: rc.Strategy, Duration: rc.Duration}
+		v.LastWipe = &store.LastWipe{Verified: rc.Verified, At: rc.EndedAt, Strategy: string(rc.Strategy), Duration: rc.Duration}
 	}
 	writeJSON(w, http.StatusOK, v)
 }

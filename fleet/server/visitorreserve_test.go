@@ -133,7 +133,7 @@ func TestVisitorReservationRefusals(t *testing.T) {
 	tests := []struct {
 		name, card, pin string
 		status          int
-		code            string
+		code            protocol.RefusalCode
 	}{
 		{"wrong PIN", "20000002", "9999", 409, protocol.RefusalWrongPIN},
 		{"locked after wrong PINs", "20000002", "9999", 429, protocol.RefusalLockedOut},

@@ -95,7 +95,7 @@ func TestCardLoginVerdicts(t *testing.T) {
 	tests := []struct {
 		name, card, pin string
 		status          int
-		code            string
+		code            protocol.RefusalCode
 	}{
 		{"valid card", "20000001", "1234", 200, ""},
 		{"wrong PIN", "20000002", "9999", 409, protocol.RefusalWrongPIN},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"piste/fleet/api"
+	"piste/fleet/protocol"
 )
 
 // The formats below are mirrored in static/common.js, which redraws rows
@@ -79,10 +80,10 @@ func Ago(t, now time.Time) string {
 
 // KindText names a terminal kind for people.
 func KindText(kind string) string {
-	switch kind {
-	case "pc":
+	switch protocol.TerminalKind(kind) {
+	case protocol.KindPC:
 		return "PC"
-	case "screen":
+	case protocol.KindScreen:
 		return "Info screen"
 	}
 	return kind
