@@ -144,13 +144,24 @@ const maxBody = 64 << 10
 
 // decode reads a JSON body strictly: unknown fields, trailing data and
 // oversized bodies are refused with a message naming the problem.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+func decode(w http.ResponseWriter, r *http.Request, v any) bool { return decodeJSON(w, r, v, true) }
+
+// decodeAgent reads an agent's request body like decode but ignores fields
+// this fleet does not know: a newer agent may add them within the protocol
+// version (docs/protocol.md, "Versions").
+func decodeAgent(w http.ResponseWriter, r *http.Request, v any) bool {
+	return decodeJSON(w, r, v, false)
+}
+
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		writeError(w, http.StatusUnsupportedMediaType, "body must be application/json, got %s", ct)
 		return false
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		var syntax *json.SyntaxError

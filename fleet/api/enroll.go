@@ -12,7 +12,7 @@ import (
 
 func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 	var req protocol.EnrollRequest
-	if !decode(w, r, &req) {
+	if !decodeAgent(w, r, &req) {
 		return
 	}
 	if req.Code == "" {
