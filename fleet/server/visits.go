@@ -41,7 +41,7 @@ func newVisits(cfg Config, st *store.Store, h *hub.Hub, log *slog.Logger) (*visi
 				return
 			}
 			var sc protocol.StateChange
-			if json.Unmarshal(in.Event.Data, &sc) == nil && sc.State == "idle" {
+			if json.Unmarshal(in.Event.Data, &sc) == nil && sc.State == protocol.StateIdle {
 				v.TerminalIdle(ctx, in.TerminalID)
 			}
 		},
