@@ -39,9 +39,10 @@ demo: build
 vet:
 	$(GO) vet ./...
 
-## test: vet, all tests with the race detector (browser and UI tests included), the Windows agent build.
+## test: gofmt, go mod tidy, vet, all tests with the race detector (browser and UI tests included), the Windows agent build.
 test: deps-test
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; $(GO) mod tidy -diff; exit 1; }
 	$(GO) vet ./...
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./agent/cmd/piste-agent
 	./testing/scripts/test-services ./testing/scripts/with-xvfb $(GO) test -race -timeout 40m ./...

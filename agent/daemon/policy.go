@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"piste/fleet/protocol"
+	"piste/internal/atomicfile"
 	"piste/policies/policy"
 )
 
@@ -40,25 +41,8 @@ func savePolicy(dir string, p policy.Policy) error {
 	if err != nil {
 		return fmt.Errorf("policy: encode: %w", err)
 	}
-	path := filepath.Join(dir, PolicyFile)
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("policy: write %s: %w", path, err)
-	}
-	_, err = f.Write(append(data, '\n'))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("policy: write %s: %w", path, err)
+	if err := atomicfile.Write(filepath.Join(dir, PolicyFile), append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("policy: %w", err)
 	}
 	return nil
 }

@@ -393,7 +393,7 @@ func TestDamagedMarkerStillWipes(t *testing.T) {
 
 func TestMarkerWriteFailureRefusesLogin(t *testing.T) {
 	r := newRig(t, nil)
-	require.NoError(t, os.Mkdir(filepath.Join(r.dir, MarkerFile+".tmp"), 0o700)) // the marker cannot be written
+	require.NoError(t, os.Mkdir(filepath.Join(r.dir, MarkerFile), 0o700)) // a directory in its place: the marker cannot be written
 	assert.Equal(t, localapi.RefusalUnavailable, refusalCode(t, r.login("20000001")))
 	assert.Equal(t, localapi.StateIdle, r.st().State)
 	assert.Empty(t, r.sessionEvents())

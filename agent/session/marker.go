@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"piste/fleet/protocol"
+	"piste/internal/atomicfile"
 )
 
 // MarkerFile is written in the state dir while a session may have left
@@ -31,39 +32,11 @@ func writeMarker(dir string, m Marker) error {
 	if err != nil {
 		return fmt.Errorf("session: encode marker: %w", err)
 	}
-	path := filepath.Join(dir, MarkerFile)
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("session: write marker: %w", err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync() // the marker must outlive a power cut a second later
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("session: write marker %s: %w", path, err)
+	// The marker must outlive a power cut a second later.
+	if err := atomicfile.Write(filepath.Join(dir, MarkerFile), data, 0o600); err != nil {
+		return fmt.Errorf("session: marker: %w", err)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // readMarker reports whether a marker exists. A damaged marker still
@@ -85,5 +58,5 @@ func removeMarker(dir string) error {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("session: remove marker: %w", err)
 	}
-	return syncDir(dir)
+	return atomicfile.SyncDir(dir)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"piste/fleet/protocol"
+	"piste/internal/atomicfile"
 )
 
 // Config is what enrollment wrote.
@@ -56,27 +57,8 @@ func Save(dir string, cfg Config, token string) error {
 // writeFile replaces a file atomically, so a power cut leaves the old or
 // the new file, never half of one.
 func writeFile(path string, data []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return fmt.Errorf("state: write %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, mode)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("state: write %s: %w", path, err)
+	if err := atomicfile.Write(path, data, mode); err != nil {
+		return fmt.Errorf("state: %w", err)
 	}
 	return nil
 }

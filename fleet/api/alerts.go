@@ -2,26 +2,41 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"piste/fleet/store"
 )
 
-// Alerts lists the open alerts of the terminals the user may see.
+// Alerts lists the open alerts of the terminals the user may see; the
+// terminals package holds the rule.
 func (a *API) Alerts(r *http.Request) ([]store.Alert, error) {
-	all, err := a.Store.OpenAlerts(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	u := UserFrom(r.Context())
-	out := make([]store.Alert, 0, len(all))
-	for _, al := range all {
-		if u.Branch != "" {
-			t, err := a.Store.Terminal(r.Context(), al.TerminalID)
-			if err != nil || !canSee(u, t.Branch) {
-				continue
-			}
+	return a.Terminals.Alerts(r.Context(), member(r))
+}
+
+// rejectedEvents lists the events of a terminal kept aside at ingest.
+func (a *API) rejectedEvents(w http.ResponseWriter, r *http.Request) {
+	limit := 50
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			writeFieldError(w, "limit", "limit must be a whole number from 1 to 1000, got %q", s)
+			return
 		}
-		out = append(out, al)
+		limit = n
 	}
-	return out, nil
+	list, err := a.Terminals.RejectedEvents(r.Context(), member(r), r.PathValue("id"), limit)
+	if err != nil {
+		a.fail(w, "list rejected events", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(list))
+}
+
+// settleRejected closes a terminal's alert about rejected events.
+func (a *API) settleRejected(w http.ResponseWriter, r *http.Request) {
+	if err := a.Terminals.SettleRejected(r.Context(), member(r), r.PathValue("id")); err != nil {
+		a.fail(w, "settle rejected events", err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -6,19 +6,23 @@ package api
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
+	"piste/fleet/audit"
 	"piste/fleet/auth"
+	"piste/fleet/fault"
+	"piste/fleet/guestpasses"
+	"piste/fleet/httpio"
 	"piste/fleet/hub"
+	"piste/fleet/policies"
 	"piste/fleet/protocol"
+	"piste/fleet/staff"
 	"piste/fleet/store"
+	"piste/fleet/terminals"
 	"piste/fleet/visits"
 )
 
@@ -28,40 +32,59 @@ var openapiYAML []byte
 // OpenAPI returns the API description.
 func OpenAPI() []byte { return openapiYAML }
 
-// Roles of staff accounts.
+// Roles of staff accounts, as the domain names them.
 const (
-	RoleAdmin     = "admin"
-	RoleVolunteer = "volunteer"
-	RoleEditor    = "editor"
+	RoleAdmin     = staff.RoleAdmin
+	RoleVolunteer = staff.RoleVolunteer
+	RoleEditor    = staff.RoleEditor
 )
 
-// ValidRole reports whether r is a known role.
-func ValidRole(r string) bool { return r == RoleAdmin || r == RoleVolunteer || r == RoleEditor }
-
 // SessionCookie is the browser's login cookie.
-const SessionCookie = "piste_session"
+const SessionCookie = staff.SessionCookie
 
 // SessionTTL is how long a staff login lasts.
-const SessionTTL = 12 * time.Hour
+const SessionTTL = staff.SessionTTL
 
-// API holds the handlers' dependencies.
+// API holds the handlers' dependencies: the domain services it adapts to
+// HTTP, and what only the agents' endpoints use.
 type API struct {
-	Store        *store.Store
+	Staff       *staff.Service
+	Terminals   *terminals.Service
+	Policies    *policies.Service
+	GuestPasses *guestpasses.Service
+	Audit       *audit.Log
+	// Visits serves visitor sessions, reservations and the queue.
+	Visits *visits.Service
+
+	Store        *store.Store // enrollment and the agents' endpoints
 	Hub          *hub.Hub
 	Log          *slog.Logger
 	SecureCookie bool // set the cookie's Secure flag (TLS)
 	Logins       *auth.Limiter
 	Now          func() time.Time
-	// DefaultCommandTTL applies when a command request names no ttl.
-	DefaultCommandTTL time.Duration
-	// Visits serves visitor sessions, policies and reservations.
-	Visits *visits.Service
 }
 
-// New returns an API with sensible limits.
+// New returns an API over the domain services built on st and h. Their
+// clocks follow the API's Now.
 func New(st *store.Store, h *hub.Hub, log *slog.Logger) *API {
-	return &API{Store: st, Hub: h, Log: log, Logins: auth.NewLimiter(5, 15*time.Minute),
-		Now: time.Now, DefaultCommandTTL: 24 * time.Hour}
+	a := &API{Store: st, Hub: h, Log: log, Logins: auth.NewLimiter(5, 15*time.Minute), Now: time.Now}
+	now := func() time.Time { return a.Now() }
+	a.Audit = audit.New(st)
+	a.Audit.Now = now
+	a.Staff = staff.New(st, a.Audit)
+	a.Staff.Now = now
+	a.Terminals = terminals.New(st, h, a.Audit)
+	a.Terminals.Now = now
+	a.Policies = policies.New(st, a.Audit)
+	a.Policies.Now = now
+	a.Policies.Changed = func(ctx context.Context) {
+		if a.Visits != nil {
+			a.Visits.PolicyChanged(ctx)
+		}
+	}
+	a.GuestPasses = guestpasses.New(st, a.Audit)
+	a.GuestPasses.Now = now
+	return a
 }
 
 // Register adds the API's routes to mux.
@@ -106,13 +129,15 @@ func (a *API) registerVisits(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/sessions", a.role(RoleAdmin, a.sessions))
 	mux.Handle("GET /api/v1/terminals/{id}/wipes", a.role(RoleAdmin, a.wipes))
 	mux.Handle("GET /api/v1/alerts", a.role(RoleAdmin, a.alerts))
+	mux.Handle("GET /api/v1/terminals/{id}/rejected-events", a.role(RoleAdmin, a.rejectedEvents))
+	mux.Handle("POST /api/v1/terminals/{id}/rejected-events/settle", a.role(RoleAdmin, a.settleRejected))
 }
 
 // branchRoles admits admins and volunteers; the handler checks the branch.
 func (a *API) branchRoles(next http.HandlerFunc) http.Handler {
 	return a.staff(func(w http.ResponseWriter, r *http.Request) {
-		if u := UserFrom(r.Context()); u.Role != RoleAdmin && u.Role != RoleVolunteer {
-			writeError(w, http.StatusForbidden, "this needs the admin or volunteer role; you are %s", u.Role)
+		if err := member(r).Need(RoleAdmin, RoleVolunteer); err != nil {
+			a.fail(w, "check role", err)
 			return
 		}
 		next(w, r)
@@ -120,16 +145,9 @@ func (a *API) branchRoles(next http.HandlerFunc) http.Handler {
 }
 
 // apiError is the body of every error answer.
-type apiError struct {
-	Error string `json:"error"`
-	Field string `json:"field,omitempty"`
-}
+type apiError = httpio.Error
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpio.WriteJSON(w, status, v) }
 
 func writeError(w http.ResponseWriter, status int, format string, args ...any) {
 	writeJSON(w, status, apiError{Error: fmt.Sprintf(format, args...)})
@@ -139,52 +157,28 @@ func writeFieldError(w http.ResponseWriter, field, format string, args ...any) {
 	writeJSON(w, http.StatusBadRequest, apiError{Error: fmt.Sprintf(format, args...), Field: field})
 }
 
-// maxBody bounds every request body.
-const maxBody = 64 << 10
+// fail answers a domain error with its status; anything not a domain
+// error is logged and answered 500 with the request id.
+func (a *API) fail(w http.ResponseWriter, what string, err error) {
+	httpio.WriteError(w, a.Log, what, err)
+}
 
-// decode reads a JSON body strictly: unknown fields, trailing data and
-// oversized bodies are refused with a message naming the problem.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool { return decodeJSON(w, r, v, true) }
+// decode reads a JSON body strictly (see httpio.Decode), answering the
+// refusal itself.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := httpio.Decode(w, r, v); err != nil {
+		httpio.WriteError(w, nil, "read body", err)
+		return false
+	}
+	return true
+}
 
 // decodeAgent reads an agent's request body like decode but ignores fields
 // this fleet does not know: a newer agent may add them within the protocol
 // version (docs/protocol.md, "Versions").
 func decodeAgent(w http.ResponseWriter, r *http.Request, v any) bool {
-	return decodeJSON(w, r, v, false)
-}
-
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) bool {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		writeError(w, http.StatusUnsupportedMediaType, "body must be application/json, got %s", ct)
-		return false
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	if strict {
-		dec.DisallowUnknownFields()
-	}
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		var syntax *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &tooBig):
-			writeError(w, http.StatusRequestEntityTooLarge, "body larger than %d bytes", maxBody)
-		case errors.Is(err, io.EOF):
-			writeError(w, http.StatusBadRequest, "body is empty: send a JSON object")
-		case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-			writeError(w, http.StatusBadRequest, "body is not valid JSON: %v", err)
-		case errors.As(err, &typ):
-			writeFieldError(w, typ.Field, "field %q must be %s", typ.Field, typ.Type)
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			writeFieldError(w, field, "unknown field %q", field)
-		default:
-			writeError(w, http.StatusBadRequest, "bad body: %v", err)
-		}
-		return false
-	}
-	if dec.More() {
-		writeError(w, http.StatusBadRequest, "body must hold one JSON object")
+	if err := httpio.DecodeAgent(w, r, v); err != nil {
+		httpio.WriteError(w, nil, "read body", err)
 		return false
 	}
 	return true
@@ -192,102 +186,63 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) bool
 
 type ctxKey struct{}
 
-// UserFrom returns the authenticated staff user of a request.
-func UserFrom(ctx context.Context) store.User {
-	u, _ := ctx.Value(ctxKey{}).(store.User)
-	return u
-}
-
-// Authenticate finds the staff user behind a request's bearer token or
-// session cookie.
-func (a *API) Authenticate(r *http.Request) (store.User, bool) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		c, err := r.Cookie(SessionCookie)
-		if err != nil {
-			return store.User{}, false
-		}
-		token = c.Value
-	}
-	if token == "" {
-		return store.User{}, false
-	}
-	u, err := a.Store.UserBySession(r.Context(), auth.HashToken(token), a.Now())
-	return u, err == nil
+// member returns the authenticated staff member of a request.
+func member(r *http.Request) staff.Member {
+	m, _ := r.Context().Value(ctxKey{}).(staff.Member)
+	return m
 }
 
 // staff admits any logged-in staff member.
 func (a *API) staff(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, ok := a.Authenticate(r)
-		if !ok {
+		m, err := a.Staff.Authenticate(r.Context(), httpio.Token(r))
+		if errors.Is(err, fault.ErrUnauthenticated) {
 			writeError(w, http.StatusUnauthorized, "log in first: POST /api/v1/auth/login, then send Authorization: Bearer <token>")
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, u)))
+		if err != nil {
+			a.fail(w, "authenticate", err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, m)))
 	})
 }
 
 // role admits only staff of one role.
 func (a *API) role(role string, next http.HandlerFunc) http.Handler {
 	return a.staff(func(w http.ResponseWriter, r *http.Request) {
-		if u := UserFrom(r.Context()); u.Role != role {
-			writeError(w, http.StatusForbidden, "this needs the %s role; you are %s", role, u.Role)
+		if err := member(r).Need(role); err != nil {
+			a.fail(w, "check role", err)
 			return
 		}
 		next(w, r)
 	})
 }
 
-// canSee reports whether a user may see a branch's terminals.
-func canSee(u store.User, branch string) bool { return u.Branch == "" || u.Branch == branch }
-
 func (a *API) audit(w http.ResponseWriter, r *http.Request) {
-	entries, err := a.Store.AuditLog(r.Context(), 200)
+	entries, err := a.Audit.Read(r.Context(), member(r), 200)
 	if err != nil {
-		a.internal(w, "read audit log", err)
+		a.fail(w, "read audit log", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, nonNil(entries))
 }
 
 func (a *API) branches(w http.ResponseWriter, r *http.Request) {
-	bs, err := a.Store.Branches(r.Context())
+	bs, err := a.Staff.Branches(r.Context(), member(r))
 	if err != nil {
-		a.internal(w, "list branches", err)
+		a.fail(w, "list branches", err)
 		return
 	}
-	u := UserFrom(r.Context())
-	out := bs[:0]
-	for _, b := range bs {
-		if canSee(u, b.ID) {
-			out = append(out, b)
-		}
-	}
-	writeJSON(w, http.StatusOK, nonNil(out))
+	writeJSON(w, http.StatusOK, nonNil(bs))
 }
 
-func (a *API) internal(w http.ResponseWriter, what string, err error) {
-	a.Log.Error(what, "err", err)
-	writeError(w, http.StatusInternalServerError, "%s failed on the server; see the fleet log", what)
-}
-
-func (a *API) auditf(r *http.Request, action, target, detail string) {
-	actor := UserFrom(r.Context()).Name
-	if err := a.Store.Audit(r.Context(), store.AuditEntry{Actor: actor, Action: action, Target: target, Detail: detail}); err != nil {
-		a.Log.Error("write audit", "err", err)
-	}
-}
+// internal answers an unexpected failure: 500 with the request id.
+func (a *API) internal(w http.ResponseWriter, what string, err error) { a.fail(w, what, err) }
 
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
 	}
 	return s
-}
-
-// WithUser returns ctx carrying an authenticated staff user, for pages
-// that call the API's helpers.
-func WithUser(ctx context.Context, u store.User) context.Context {
-	return context.WithValue(ctx, ctxKey{}, u)
 }

@@ -64,8 +64,10 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, "enroll", err)
 		return
 	}
-	a.Store.Audit(r.Context(), store.AuditEntry{Actor: "terminal:" + t.ID, Action: "enroll", Target: t.ID,
-		Detail: "branch " + t.Branch + ", name " + t.Name})
+	if err := a.Audit.Record(r.Context(), "terminal:"+t.ID, "enroll", t.ID, "branch "+t.Branch+", name "+t.Name); err != nil {
+		a.internal(w, "enroll", err)
+		return
+	}
 	writeJSON(w, http.StatusCreated, protocol.EnrollResponse{TerminalID: t.ID, Name: t.Name, Branch: t.Branch, Token: token})
 }
 
@@ -92,16 +94,10 @@ func (a *API) newEnrollCode(w http.ResponseWriter, r *http.Request) {
 		}
 		ttl = d
 	}
-	if !canSee(UserFrom(r.Context()), req.Branch) {
-		writeFieldError(w, "branch", "you may not enroll terminals in branch %q", req.Branch)
-		return
-	}
-	code, err := NewEnrollCode(r.Context(), a.Store, req.Branch, req.Uses, ttl)
+	code, err := a.Terminals.NewEnrollCode(r.Context(), member(r), req.Branch, req.Uses, ttl)
 	if err != nil {
-		writeFieldError(w, "branch", "%v", err)
+		a.fail(w, "create enrollment code", err)
 		return
 	}
-	a.auditf(r, "enroll-code", req.Branch, "uses "+itoa(req.Uses)+", ttl "+ttl.String())
-	writeJSON(w, http.StatusCreated, map[string]any{"code": code, "branch": req.Branch, "uses": req.Uses,
-		"expires_at": a.Now().Add(ttl).UTC()})
+	writeJSON(w, http.StatusCreated, code)
 }

@@ -16,7 +16,7 @@ var liveUpgrader = websocket.Upgrader{} // same-origin only (the default check)
 // live streams changed terminals to a staff page: on connect the full list
 // the user may see, then batches of changed rows.
 func (a *API) live(w http.ResponseWriter, r *http.Request) {
-	u := UserFrom(r.Context())
+	m := member(r)
 	ws, err := liveUpgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
@@ -33,7 +33,7 @@ func (a *API) live(w http.ResponseWriter, r *http.Request) {
 	}()
 	changes := a.Hub.Changes()
 	_, version, _ := changes.Since(^uint64(0))
-	all, err := a.Terminals(r, u, "", "")
+	all, err := a.Terminals.List(r.Context(), m, "", "")
 	if err != nil {
 		return
 	}
@@ -44,13 +44,7 @@ func (a *API) live(w http.ResponseWriter, r *http.Request) {
 		ids, now, next := changes.Since(version)
 		if len(ids) > 0 {
 			version = now
-			var rows []TerminalView
-			for _, id := range ids {
-				t, err := a.Store.Terminal(r.Context(), id)
-				if err == nil && canSee(u, t.Branch) {
-					rows = append(rows, a.View(t))
-				}
-			}
+			rows := a.Terminals.Changed(r.Context(), m, ids)
 			ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
 			if err := ws.WriteJSON(map[string]any{"full": false, "terminals": nonNil(rows)}); err != nil {
 				return

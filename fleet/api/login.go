@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	"piste/fleet/auth"
-	"piste/fleet/store"
+	"piste/fleet/fault"
+	"piste/fleet/httpio"
 )
 
 type loginRequest struct {
@@ -46,59 +46,34 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	u, err := a.Store.UserByName(r.Context(), req.Name)
-	if err == nil {
-		err = auth.CheckPassword(u.PWHash, req.Password)
-	}
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, auth.ErrMismatch) {
-			a.internal(w, "check login", err)
-			return
-		}
+	sess, err := a.Staff.Login(r.Context(), req.Name, req.Password)
+	if errors.Is(err, fault.ErrUnauthenticated) {
 		for _, k := range keys {
 			a.Logins.Fail(k, now)
 		}
-		writeError(w, http.StatusUnauthorized, "wrong name or password")
+	}
+	if err != nil {
+		a.fail(w, "check login", err)
 		return
 	}
 	a.Logins.Reset("name:" + req.Name)
-	token := auth.NewToken()
-	expires := now.Add(SessionTTL)
-	if err := a.Store.AddStaffSession(r.Context(), auth.HashToken(token), u.ID, expires); err != nil {
-		a.internal(w, "store login", err)
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: expires,
-		HttpOnly: true, Secure: a.SecureCookie, SameSite: http.SameSiteStrictMode})
-	writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: expires.UTC(), Name: u.Name, Role: u.Role, Branch: u.Branch})
+	httpio.SetSession(w, sess.Token, sess.ExpiresAt, a.SecureCookie)
+	m := sess.Member
+	writeJSON(w, http.StatusOK, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt.UTC(), Name: m.Name, Role: m.Role, Branch: m.Branch})
 }
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request) {
-	token := bearerOrCookie(r)
-	if token != "" {
-		if err := a.Store.DeleteStaffSession(r.Context(), auth.HashToken(token)); err != nil {
-			a.internal(w, "logout", err)
-			return
-		}
+	if err := a.Staff.Logout(r.Context(), httpio.Token(r)); err != nil {
+		a.fail(w, "logout", err)
+		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: a.SecureCookie, SameSite: http.SameSiteStrictMode})
+	httpio.ClearSession(w, a.SecureCookie)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) {
-	u := UserFrom(r.Context())
-	writeJSON(w, http.StatusOK, map[string]string{"name": u.Name, "role": u.Role, "branch": u.Branch})
-}
-
-func bearerOrCookie(r *http.Request) string {
-	if v := r.Header.Get("Authorization"); len(v) > 7 && v[:7] == "Bearer " {
-		return v[7:]
-	}
-	if c, err := r.Cookie(SessionCookie); err == nil {
-		return c.Value
-	}
-	return ""
+	m := member(r)
+	writeJSON(w, http.StatusOK, map[string]string{"name": m.Name, "role": m.Role, "branch": m.Branch})
 }
 
 func clientIP(r *http.Request) string {

@@ -1,52 +1,15 @@
 package api
 
 import (
-	"errors"
-	"io"
 	"net/http"
 
-	"piste/fleet/visits"
-	"piste/policies/policy"
+	"piste/fleet/httpio"
 )
 
-// policyScope reads the {scope} path value, refusing scopes the user may
-// not change: a branch admin only its branch and its terminals.
-func (a *API) policyScope(w http.ResponseWriter, r *http.Request) (policy.Scope, bool) {
-	sc, err := policy.ParseScope(r.PathValue("scope"))
-	if err != nil {
-		writeFieldError(w, "scope", "%v", err)
-		return sc, false
-	}
-	u := UserFrom(r.Context())
-	branch := ""
-	switch sc.Kind {
-	case policy.ScopeBranch:
-		branch = sc.ID
-	case policy.ScopeTerminal:
-		if t, err := a.Store.Terminal(r.Context(), sc.ID); err == nil {
-			branch = t.Branch
-		}
-	}
-	if u.Branch != "" && (sc.Kind == policy.ScopeFleet || !canSee(u, branch)) {
-		writeError(w, http.StatusForbidden, "your account is limited to branch %s; it may not change scope %s", u.Branch, sc)
-		return sc, false
-	}
-	return sc, true
-}
-
 func (a *API) getPolicy(w http.ResponseWriter, r *http.Request) {
-	sc, ok := a.policyScope(w, r)
-	if !ok {
-		return
-	}
-	layers, err := a.Store.PolicyLayersFor(r.Context(), sc.String())
+	l, err := a.Policies.Get(r.Context(), member(r), r.PathValue("scope"))
 	if err != nil {
-		a.internal(w, "read policy", err)
-		return
-	}
-	l, ok := layers[sc.String()]
-	if !ok {
-		writeError(w, http.StatusNotFound, "no policy layer for scope %s: PUT one, or the defaults apply", sc)
+		a.fail(w, "read policy", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, l)
@@ -54,30 +17,20 @@ func (a *API) getPolicy(w http.ResponseWriter, r *http.Request) {
 
 // putPolicy stores a layer sent as policy YAML (the request body).
 func (a *API) putPolicy(w http.ResponseWriter, r *http.Request) {
-	sc, ok := a.policyScope(w, r)
-	if !ok {
+	// The scope is checked first: a stranger's body is not read.
+	if _, err := a.Policies.Scope(r.Context(), member(r), r.PathValue("scope")); err != nil {
+		a.fail(w, "check policy scope", err)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := httpio.ReadBody(w, r, "policy")
 	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "policy larger than %d bytes", maxBody)
+		a.fail(w, "read policy", err)
 		return
 	}
-	u := UserFrom(r.Context())
-	err = visits.Apply(r.Context(), a.Store, sc, body, u.Name, a.Now())
-	if errors.Is(err, visits.ErrStorage) {
-		a.internal(w, "store policy", err)
-		return
-	}
+	sc, err := a.Policies.Put(r.Context(), member(r), r.PathValue("scope"), body)
 	if err != nil {
-		field := "scope"
-		if perr := (*policy.Error)(nil); errors.As(err, &perr) {
-			field = perr.Key
-		}
-		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Field: field})
+		a.fail(w, "store policy", err)
 		return
 	}
-	a.auditf(r, "policy-apply", sc.String(), "")
-	a.Visits.PolicyChanged(r.Context())
 	writeJSON(w, http.StatusOK, map[string]string{"scope": sc.String(), "status": "applied"})
 }

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"piste/fleet/fault"
 	"piste/fleet/protocol"
-	"piste/fleet/visits"
 )
 
 // agentReserve lets a visitor at a terminal's welcome screen reserve that
@@ -35,8 +35,8 @@ func (a *API) agentReserve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := a.Visits.ReserveNext(r.Context(), t, req.Card, req.PIN, req.Minutes)
-	if _, refused := visits.AsRefusal(err); err != nil && !refused && fieldOf(err, "", "card") == "card" {
-		writeFieldError(w, "card", "%v", err)
+	if _, bad := fault.AsField(err); bad {
+		a.fail(w, "reserve for a visitor", err)
 		return
 	}
 	if err != nil {

@@ -6,10 +6,6 @@ import (
 )
 
 func (a *API) wipes(w http.ResponseWriter, r *http.Request) {
-	t, ok := a.visibleTerminal(w, r)
-	if !ok {
-		return
-	}
 	limit := 50
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -19,9 +15,9 @@ func (a *API) wipes(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	list, err := a.Store.WipeReceipts(r.Context(), t.ID, limit)
+	list, err := a.Terminals.WipeReceipts(r.Context(), member(r), r.PathValue("id"), limit)
 	if err != nil {
-		a.internal(w, "list wipe receipts", err)
+		a.fail(w, "list wipe receipts", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, nonNil(list))
@@ -30,7 +26,7 @@ func (a *API) wipes(w http.ResponseWriter, r *http.Request) {
 func (a *API) alerts(w http.ResponseWriter, r *http.Request) {
 	list, err := a.Alerts(r)
 	if err != nil {
-		a.internal(w, "list alerts", err)
+		a.fail(w, "list alerts", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, list)

@@ -15,11 +15,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
-	"piste/fleet/api"
-	"piste/fleet/auth"
 	"piste/fleet/server"
+	"piste/fleet/staff"
 	"piste/fleet/store"
 )
 
@@ -202,25 +200,15 @@ func branchAdd(args []string, stdio IO) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !store.ValidID(*id) {
-		return usageErr("--id must be 1 to 64 letters, digits, '-', '_' or '.', got %q", *id)
-	}
-	if *name == "" || !utf8.ValidString(*name) || len(*name) > 200 {
-		return usageErr("--name is required (at most 200 characters)")
-	}
-	if _, err := time.LoadLocation(*tz); err != nil || *tz == "" {
-		return usageErr("--tz %q is not a known time zone (like Europe/Helsinki)", *tz)
-	}
 	st, err := openStore(*dir)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ctx := context.Background()
-	if err := st.AddBranch(ctx, store.Branch{ID: *id, Name: *name, TZ: *tz}); err != nil {
-		return err
+	b := store.Branch{ID: *id, Name: *name, TZ: *tz}
+	if err := newServices(st).staff.AddBranch(context.Background(), staff.CLI, b); err != nil {
+		return inputErr(err)
 	}
-	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "branch-add", Target: *id, Detail: *name})
 	fmt.Fprintf(stdio.Out, "branch %s added\n", *id)
 	return nil
 }
@@ -234,35 +222,18 @@ func userAdd(args []string, stdio IO) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *name == "" || len(*name) > 64 || strings.ContainsAny(*name, " \t\r\n") {
-		return usageErr("--name is required: up to 64 characters without spaces")
-	}
-	if !api.ValidRole(*role) {
-		return usageErr("--role must be admin, volunteer or editor, got %q", *role)
-	}
 	password, err := readSecret(stdio.In)
 	if err != nil {
 		return err
-	}
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		return fmt.Errorf("password from stdin: %w", err)
 	}
 	st, err := openStore(*dir)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ctx := context.Background()
-	if *branch != "" {
-		if _, err := st.Branch(ctx, *branch); err != nil {
-			return fmt.Errorf("--branch: %w", err)
-		}
+	if err := newServices(st).staff.AddUser(context.Background(), staff.CLI, *name, *role, *branch, password); err != nil {
+		return inputErr(err)
 	}
-	if err := st.AddUser(ctx, store.User{Name: *name, Role: *role, Branch: *branch, PWHash: hash}); err != nil {
-		return err
-	}
-	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "user-add", Target: *name, Detail: *role})
 	fmt.Fprintf(stdio.Out, "user %s (%s) saved\n", *name, *role)
 	return nil
 }
@@ -297,14 +268,11 @@ func enrollCode(args []string, stdio IO) error {
 		return err
 	}
 	defer st.Close()
-	ctx := context.Background()
-	code, err := api.NewEnrollCode(ctx, st, *branch, *uses, *ttl)
+	code, err := newServices(st).terminals.NewEnrollCode(context.Background(), staff.CLI, *branch, *uses, *ttl)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
-	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "enroll-code", Target: *branch,
-		Detail: fmt.Sprintf("uses %d, ttl %s", *uses, *ttl)})
-	fmt.Fprintln(stdio.Out, code)
+	fmt.Fprintln(stdio.Out, code.Code)
 	return nil
 }
 
@@ -320,7 +288,7 @@ func terminalList(args []string, stdio IO) error {
 		return err
 	}
 	defer st.Close()
-	ts, err := st.Terminals(context.Background(), *branch)
+	ts, err := newServices(st).terminals.List(context.Background(), staff.CLI, *branch, "")
 	if err != nil {
 		return err
 	}
@@ -349,11 +317,9 @@ func terminalRevoke(args []string, stdio IO) error {
 		return err
 	}
 	defer st.Close()
-	ctx := context.Background()
-	if err := st.RevokeTerminal(ctx, *id, time.Now()); err != nil {
+	if _, err := newServices(st).terminals.Revoke(context.Background(), staff.CLI, *id); err != nil {
 		return err
 	}
-	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "revoke", Target: *id})
 	fmt.Fprintf(stdio.Out, "terminal %s revoked; a running server drops its link within 15 seconds\n", *id)
 	return nil
 }

@@ -8,7 +8,8 @@ import (
 	"os"
 	"time"
 
-	"piste/fleet/store"
+	"piste/fleet/guestpasses"
+	"piste/fleet/staff"
 	"piste/fleet/visits"
 	"piste/policies/policy"
 )
@@ -39,11 +40,9 @@ func policyApply(args []string, stdio IO) error {
 		return err
 	}
 	defer st.Close()
-	ctx := context.Background()
-	if err := visits.Apply(ctx, st, scope, text, "cli", time.Now()); err != nil {
+	if _, err := newServices(st).policies.Put(context.Background(), staff.CLI, scope.String(), text); err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
-	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "policy-apply", Target: scope.String()})
 	fmt.Fprintf(stdio.Out, "policy for %s applied; a running server sends it to its terminals within seconds\n", scope)
 	return nil
 }
@@ -89,8 +88,7 @@ func guestPasses(args []string, stdio IO) error {
 	if err := required("branch", *branch); err != nil {
 		return err
 	}
-	now := time.Now()
-	until := now.Add(30 * 24 * time.Hour)
+	var until time.Time // zero: the default validity
 	if *validUntil != "" {
 		t, err := time.Parse(time.RFC3339, *validUntil)
 		if err != nil {
@@ -103,14 +101,12 @@ func guestPasses(args []string, stdio IO) error {
 		return err
 	}
 	defer st.Close()
-	ctx := context.Background()
-	codes, err := visits.NewGuestPasses(ctx, st, *branch, *count, *minutes, until, now)
+	batch, err := newServices(st).guestPasses.Issue(context.Background(), staff.CLI,
+		guestpasses.Request{Branch: *branch, Count: *count, Minutes: *minutes, ValidUntil: until})
 	if err != nil {
-		return usageErr("%v", err)
+		return inputErr(err)
 	}
-	st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "guest-passes", Target: *branch,
-		Detail: fmt.Sprintf("%d passes of %d min", *count, *minutes)})
-	for _, c := range codes {
+	for _, c := range batch.Codes {
 		fmt.Fprintln(stdio.Out, c)
 	}
 	return nil

@@ -248,6 +248,9 @@ func (h *Hub) prune(now time.Time) {
 	if err := h.store.PruneHealth(h.ctx, now.Add(-HealthRetention)); err != nil && h.ctx.Err() == nil {
 		h.log.Warn("prune health history", "err", err)
 	}
+	if err := h.store.PruneRejected(h.ctx, now.Add(-store.RejectedRetention)); err != nil && h.ctx.Err() == nil {
+		h.log.Warn("prune rejected events", "err", err)
+	}
 	if err := h.store.PruneStaffSessions(h.ctx, now); err != nil && h.ctx.Err() == nil {
 		h.log.Warn("prune staff logins", "err", err)
 	}

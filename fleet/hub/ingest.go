@@ -45,30 +45,61 @@ func (h *Hub) commit(batch []ingestItem) {
 		incoming[i] = item.in
 	}
 	start := time.Now()
-	fresh, err := h.store.Ingest(h.ctx, incoming)
+	outcomes, err := h.store.Ingest(h.ctx, incoming)
 	h.metrics.IngestBatchSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
-		// Nothing of the batch is stored: drop the connections so the
-		// agents resend from their outboxes.
+		// Only the database fails a batch (bad data is kept aside), and
+		// nothing of it is stored: drop the connections so the agents
+		// resend from their outboxes.
 		h.log.Error("store events", "events", len(batch), "err", err)
 		for _, item := range batch {
 			item.conn.shutdown()
 		}
 		return
 	}
+	// One log line per batch at most: a fleet of agents sending bad data
+	// at every heartbeat must not flood the log (the metric counts each).
+	var first []any
+	rejected := 0
 	for i, item := range batch {
 		ev := item.in.Event
-		if fresh[i] {
-			h.metrics.Events.WithLabelValues(ev.Kind).Inc()
+		o := outcomes[i]
+		switch {
+		case o.Stored:
+			h.metrics.Events.WithLabelValues(kindLabel(ev.Kind)).Inc()
 			if ev.Kind != protocol.EventTest {
 				h.changes.Mark(item.in.TerminalID)
 			}
 			if h.hooks.Stored != nil && ev.Kind != protocol.EventTest && ev.Kind != protocol.EventHealth {
 				go h.hooks.Stored(h.ctx, item.in)
 			}
-		} else {
+		case o.Rejected != "":
+			h.metrics.Rejected.WithLabelValues(kindLabel(ev.Kind)).Inc()
+			h.changes.Mark(item.in.TerminalID)
+			if rejected == 0 {
+				first = []any{"terminal", item.in.TerminalID, "epoch", ev.Epoch, "seq", ev.Seq, "kind", ev.Kind, "reason", o.Rejected}
+			}
+			rejected++
+		default:
 			h.metrics.Duplicates.Inc()
 		}
+		// Acked whatever became of it: a rejected event would be no more
+		// readable if it came again.
 		item.conn.send(protocol.TypeAck, protocol.Ack{Epoch: ev.Epoch, Seq: ev.Seq})
 	}
+	if rejected > 0 {
+		h.log.Warn("events kept aside: their data breaks the rules of their kind", append(first, "in_batch", rejected)...)
+	}
+}
+
+// kindLabel is an event kind as a metric label. Kinds this build does not
+// know (from a newer agent, or anyone holding a token) share one label, so
+// they cannot grow the number of series without bound.
+func kindLabel(kind string) string {
+	switch kind {
+	case protocol.EventHealth, protocol.EventState, protocol.EventCommandResult,
+		protocol.EventSession, protocol.EventWipe, protocol.EventTest:
+		return kind
+	}
+	return "other"
 }

@@ -27,8 +27,7 @@ func BenchmarkCardLogin(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer lib.Close()
-	t := &testing.T{}
-	f := newTestFleetWith(t, func(c *Config) {
+	f := newTestFleetWith(b, func(c *Config) {
 		c.SIP2 = &sip2.Config{Addr: lib.Addr(), User: "scclient", Password: "clientpwd", Institution: "UWOLS", Size: 16}
 	}, nil)
 	f.applyPolicy("fleet", "session:\n  max_minutes: 2\n  warn_minutes: [1]\n  walkup_minutes: 2\n  daily_minutes: 1440\n")

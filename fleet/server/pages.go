@@ -8,7 +8,9 @@ import (
 	"piste/fleet/web"
 )
 
-// registerPages adds the staff web pages.
+// registerPages adds the staff web pages over the same domain services
+// the API adapts.
 func registerPages(mux *http.ServeMux, a *api.API, log *slog.Logger) {
-	web.Register(mux, a, log)
+	web.Register(mux, web.Services{Staff: a.Staff, Terminals: a.Terminals, GuestPasses: a.GuestPasses,
+		SecureCookie: a.SecureCookie}, log)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"piste/fleet/api"
+	"piste/fleet/httpio"
 	"piste/fleet/hub"
 	"piste/fleet/protocol"
 	"piste/fleet/sip2"
@@ -101,7 +102,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	registerPages(mux, a, log)
 
 	s.http = &http.Server{
-		Handler:           securityHeaders(mux),
+		Handler:           securityHeaders(httpio.RequestIDs(mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),

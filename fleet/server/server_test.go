@@ -23,7 +23,7 @@ import (
 
 // testFleet is a real fleet server on a loopback port with a temp store.
 type testFleet struct {
-	t   *testing.T
+	t   testing.TB
 	srv *Server
 }
 
@@ -33,7 +33,7 @@ func newTestFleet(t *testing.T) *testFleet {
 
 // newTestFleetWith lets a test change the configuration, and the server
 // before it starts.
-func newTestFleetWith(t *testing.T, configure func(*Config), prepare func(*Server)) *testFleet {
+func newTestFleetWith(t testing.TB, configure func(*Config), prepare func(*Server)) *testFleet {
 	cfg := Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Heartbeat: time.Second}
 	if configure != nil {
 		configure(&cfg)
@@ -208,6 +208,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		"GET /api/v1/policies/{scope}", "PUT /api/v1/policies/{scope}", "POST /api/v1/guest-passes",
 		"POST /api/v1/reservations", "GET /api/v1/reservations", "DELETE /api/v1/reservations/{id}",
 		"POST /api/v1/branches/{id}/queue", "GET /api/v1/sessions", "GET /api/v1/terminals/{id}/wipes", "GET /api/v1/alerts",
+		"GET /api/v1/terminals/{id}/rejected-events", "POST /api/v1/terminals/{id}/rejected-events/settle",
 	} {
 		method, path, _ := strings.Cut(route, " ")
 		ops, ok := doc.Paths[path]

@@ -17,6 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"piste/internal/atomicfile"
 )
 
 // Fingerprint is the pin an agent is given: sha256 of the leaf certificate.
@@ -81,10 +83,12 @@ func writeSelfSigned(certPath, keyPath string, hosts []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+	// Key first: a crash between the two leaves no certificate, and the
+	// next start makes a new pair rather than pairing a cert with no key.
+	if err := atomicfile.Write(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		return err
 	}
-	return os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	return atomicfile.Write(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
 }
 
 // IsLoopback reports whether a listen or dial host is on this machine only.

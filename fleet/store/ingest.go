@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,13 +21,25 @@ type Incoming struct {
 // cursorKey names one agent outbox.
 type cursorKey struct{ terminal, epoch string }
 
+// Outcome is what became of one incoming event. An event neither stored
+// nor rejected was a resend of one seen before.
+type Outcome struct {
+	// Stored: the event was new and its effects are stored.
+	Stored bool
+	// Rejected, when set, says why the new event's data was not accepted;
+	// the event is kept aside instead.
+	Rejected string
+}
+
 // Ingest stores a batch of events in one transaction, in order, skipping
-// every event whose outbox cursor shows it was stored before. It returns,
-// per event, whether it was new. Because the cursor moves in the same
-// transaction as the event's effects, a crash at any point leaves either
-// both or neither, and a resend is always recognised.
-func (s *Store) Ingest(ctx context.Context, batch []Incoming) ([]bool, error) {
-	fresh := make([]bool, len(batch))
+// every event whose outbox cursor shows it was seen before. An event whose
+// data breaks the rules of its kind is kept aside with the reason and an
+// alert on its terminal, and the rest of the batch goes on: failing the
+// batch would make every agent in it resend for ever. Because the cursor
+// moves in the same transaction as the event's effects, a crash at any
+// point leaves either both or neither, and a resend is always recognised.
+func (s *Store) Ingest(ctx context.Context, batch []Incoming) ([]Outcome, error) {
+	out := make([]Outcome, len(batch))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		cursors := map[cursorKey]uint64{}
 		for i, in := range batch {
@@ -43,11 +56,12 @@ func (s *Store) Ingest(ctx context.Context, batch []Incoming) ([]bool, error) {
 				cursors[key] = last
 				continue
 			}
-			if err := applyEvent(ctx, tx, in); err != nil {
+			o, err := ingestOne(ctx, tx, in)
+			if err != nil {
 				return fmt.Errorf("event %s/%d (%s): %w", in.Event.Epoch, in.Event.Seq, in.Event.Kind, err)
 			}
 			cursors[key] = in.Event.Seq
-			fresh[i] = true
+			out[i] = o
 		}
 		for key, seq := range cursors {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_cursors (terminal_id, epoch, seq) VALUES (?, ?, ?)
@@ -61,7 +75,21 @@ func (s *Store) Ingest(ctx context.Context, batch []Incoming) ([]bool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: ingest: %w", err)
 	}
-	return fresh, nil
+	return out, nil
+}
+
+// ingestOne stores a new event's effects or, when its data breaks the
+// rules of its kind, keeps it aside. Only a database error is returned.
+func ingestOne(ctx context.Context, tx *sql.Tx, in Incoming) (Outcome, error) {
+	err := applyEvent(ctx, tx, in)
+	if errors.Is(err, protocol.ErrInvalidData) {
+		reason := err.Error()
+		return Outcome{Rejected: reason}, keepAside(ctx, tx, in, reason)
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Stored: true}, nil
 }
 
 // OutboxCursor returns the highest stored sequence of an agent outbox.
@@ -75,15 +103,18 @@ func (s *Store) OutboxCursor(ctx context.Context, terminalID, epoch string) (uin
 	return seq, err
 }
 
-// applyEvent stores one new event's effects. Health samples go to their own
-// table only: at tens of thousands of terminals they dwarf everything else.
+// applyEvent stores one new event's effects. Each kind's data is decoded
+// and checked (protocol.CheckData's rules) before anything is written, so
+// an error wrapping protocol.ErrInvalidData leaves nothing behind. Health
+// samples go to their own table only: at tens of thousands of terminals
+// they dwarf everything else.
 func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 	ev := in.Event
 	switch ev.Kind {
 	case protocol.EventHealth:
 		var h protocol.Health
-		if err := json.Unmarshal(ev.Data, &h); err != nil {
-			return fmt.Errorf("health data: %w", err)
+		if err := protocol.DecodeData(ev, &h); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO health_samples (terminal_id, at, cpu, mem, disk) VALUES (?, ?, ?, ?, ?)`,
 			in.TerminalID, ms(ev.At), h.CPUPercent, h.MemUsedPercent, h.DiskUsedPercent); err != nil {
@@ -96,8 +127,8 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 		return err
 	case protocol.EventState:
 		var sc protocol.StateChange
-		if err := json.Unmarshal(ev.Data, &sc); err != nil {
-			return fmt.Errorf("state data: %w", err)
+		if err := protocol.DecodeData(ev, &sc); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE terminals SET state = ?, state_reason = ? WHERE id = ?`,
 			sc.State, sc.Reason, in.TerminalID); err != nil {
@@ -111,17 +142,23 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 			}
 		}
 	case protocol.EventSession:
+		if err := protocol.CheckData(ev); err != nil {
+			return err
+		}
 		if err := applySession(ctx, tx, in.TerminalID, ev); err != nil {
 			return err
 		}
 	case protocol.EventWipe:
+		if err := protocol.CheckData(ev); err != nil {
+			return err
+		}
 		if err := applyWipe(ctx, tx, in.TerminalID, ev); err != nil {
 			return err
 		}
 	case protocol.EventCommandResult:
 		var r protocol.CommandResult
-		if err := json.Unmarshal(ev.Data, &r); err != nil {
-			return fmt.Errorf("command result data: %w", err)
+		if err := protocol.DecodeData(ev, &r); err != nil {
+			return err
 		}
 		status := CommandDone
 		if r.Status == protocol.CommandFailed {

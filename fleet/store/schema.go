@@ -197,4 +197,21 @@ CREATE TABLE alerts (
 	closed_at   INTEGER
 );
 CREATE INDEX alerts_open ON alerts(closed_at, terminal_id);
+`, `
+-- Events whose data the fleet could not read: acknowledged so the agent
+-- drops them, and kept here with the reason for an admin to look at.
+CREATE TABLE rejected_events (
+	id          INTEGER PRIMARY KEY,
+	terminal_id TEXT NOT NULL REFERENCES terminals(id) ON DELETE CASCADE,
+	epoch       TEXT NOT NULL,
+	seq         INTEGER NOT NULL,
+	kind        TEXT NOT NULL,
+	reason      TEXT NOT NULL,
+	at          INTEGER NOT NULL,
+	received_at INTEGER NOT NULL,
+	data        TEXT NOT NULL,
+	data_bytes  INTEGER NOT NULL
+);
+CREATE INDEX rejected_events_terminal ON rejected_events(terminal_id, received_at);
+CREATE INDEX rejected_events_received ON rejected_events(received_at);
 `}

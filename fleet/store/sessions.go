@@ -255,9 +255,6 @@ func applySession(ctx context.Context, tx *sql.Tx, terminalID string, ev protoco
 	return err
 }
 
-// ErrLockedOut is returned while a card is locked after wrong PINs.
-var ErrLockedOut = errors.New("card locked after too many wrong PINs")
-
 // PINLock returns until when a card is locked (zero when it is not).
 func (s *Store) PINLock(ctx context.Context, cardHash string, now time.Time) (time.Time, error) {
 	var until int64

@@ -12,10 +12,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"piste/fleet/audit"
+	"piste/fleet/policies"
 	"piste/fleet/protocol"
 	"piste/fleet/sip2"
+	"piste/fleet/staff"
 	"piste/fleet/store"
-	"piste/policies/policy"
 	"piste/testing/sip2server"
 )
 
@@ -107,9 +109,10 @@ func pinService(t *testing.T, layer string) (*Service, *countingLibrary, *atomic
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC).UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
-	scope, err := policy.ParseScope("fleet")
+	layers := policies.New(st, audit.New(st))
+	layers.Now = now
+	_, err = layers.Put(ctx, staff.CLI, "fleet", []byte(layer))
 	require.NoError(t, err)
-	require.NoError(t, Apply(ctx, st, scope, []byte(layer), "test", now()))
 	counting := &countingLibrary{pool: pool}
 	s := New(st, counting, NewCards(make([]byte, 32)), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	s.Now = now

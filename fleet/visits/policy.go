@@ -3,10 +3,8 @@ package visits
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"piste/fleet/protocol"
 	"piste/fleet/store"
@@ -77,61 +75,6 @@ func resolve(layers map[string]policy.Layer, branch, terminal string) (policy.Po
 		return p, fmt.Errorf("visits: effective policy of terminal %s: %w", terminal, err)
 	}
 	return p, nil
-}
-
-// Apply checks a layer's YAML and stores it for scope. The error names
-// the offending key; the layer is refused also when it is valid alone but
-// makes the merged policy of its scope invalid.
-func Apply(ctx context.Context, st *store.Store, scope policy.Scope, yamlText []byte, by string, now time.Time) error {
-	if scope.Kind == policy.ScopeGroup {
-		return errors.New("policy: group scopes are not supported by this fleet yet; use fleet, branch:ID or terminal:ID")
-	}
-	layer, err := policy.Parse(yamlText)
-	if err != nil {
-		return err
-	}
-	stored, err := st.PolicyLayers(ctx)
-	if err != nil {
-		return fmt.Errorf("%w: read stored layers: %w", ErrStorage, err)
-	}
-	layers := map[string]policy.Layer{}
-	for sc, l := range stored {
-		if parsed, err := policy.Parse([]byte(l.YAML)); err == nil {
-			layers[sc] = parsed
-		}
-	}
-	layers[scope.String()] = layer
-	if err := checkScope(ctx, st, scope, layers); err != nil {
-		return err
-	}
-	err = st.PutPolicyLayer(ctx, store.PolicyLayer{Scope: scope.String(), YAML: string(yamlText), UpdatedAt: now, UpdatedBy: by})
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrStorage, err)
-	}
-	return nil
-}
-
-// ErrStorage marks an Apply that failed in the database, not in the policy.
-var ErrStorage = errors.New("policy: storage failed")
-
-// checkScope validates the merged policy where the new layer applies.
-func checkScope(ctx context.Context, st *store.Store, scope policy.Scope, layers map[string]policy.Layer) error {
-	branch, terminal := "", ""
-	switch scope.Kind {
-	case policy.ScopeBranch:
-		if _, err := st.Branch(ctx, scope.ID); err != nil {
-			return fmt.Errorf("policy: scope %s: no branch %q (piste-fleet branch add)", scope, scope.ID)
-		}
-		branch = scope.ID
-	case policy.ScopeTerminal:
-		t, err := st.Terminal(ctx, scope.ID)
-		if err != nil {
-			return fmt.Errorf("policy: scope %s: no terminal %q (piste-fleet terminal list)", scope, scope.ID)
-		}
-		branch, terminal = t.Branch, t.ID
-	}
-	_, err := policy.Resolve(layers["fleet"], layers["branch:"+branch], layers["terminal:"+terminal])
-	return err
 }
 
 // sendPolicy pushes a terminal's effective policy over its link.

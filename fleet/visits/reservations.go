@@ -2,11 +2,13 @@ package visits
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"piste/fleet/auth"
+	"piste/fleet/fault"
 	"piste/fleet/protocol"
 	"piste/fleet/store"
 )
@@ -15,7 +17,7 @@ import (
 func checkCardNumber(card string) error {
 	card = NormalizeCard(card)
 	if card == "" || len(card) > 64 || strings.ContainsAny(card, "|\r\n") {
-		return fmt.Errorf("card must be 1 to 64 characters without '|' or line breaks")
+		return fault.Field("card", "card must be 1 to 64 characters without '|' or line breaks")
 	}
 	return nil
 }
@@ -28,10 +30,10 @@ func (s *Service) Reserve(ctx context.Context, t store.Terminal, card string, fr
 		return store.Reservation{}, err
 	}
 	if minutes < 1 || minutes > 1440 {
-		return store.Reservation{}, fmt.Errorf("minutes must be between 1 and 1440, got %d", minutes)
+		return store.Reservation{}, fault.Field("minutes", "minutes must be between 1 and 1440, got %d", minutes)
 	}
 	if from.Before(now.Add(-time.Minute)) {
-		return store.Reservation{}, fmt.Errorf("from must not be in the past, got %s", from.Format(time.RFC3339))
+		return store.Reservation{}, fault.Field("from", "from must not be in the past, got %s", from.Format(time.RFC3339))
 	}
 	p, err := s.Effective(ctx, t)
 	if err != nil {
@@ -45,8 +47,12 @@ func (s *Service) Reserve(ctx context.Context, t store.Terminal, card string, fr
 	r := store.Reservation{ID: "r-" + auth.NewID(6), TerminalID: t.ID, Branch: t.Branch,
 		CardHash: s.Cards.Hash(card), CardHint: Hint(card), StartsAt: from, Until: until,
 		HoldUntil: hold, Source: store.ReservationBooked, CreatedBy: by, CreatedAt: now}
-	if err := s.Store.AddReservation(ctx, r, now); err != nil {
-		return r, err
+	err = s.Store.AddReservation(ctx, r, now)
+	if errors.Is(err, store.ErrConflict) {
+		return r, fault.Conflict("terminal %s is already reserved in that slot; pick another time or computer", t.ID)
+	}
+	if err != nil {
+		return r, fmt.Errorf("visits: reserve %s: %w", t.ID, err)
 	}
 	s.notifyReservation(ctx, t.ID)
 	return r, nil

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"piste/fleet/audit"
 	"piste/fleet/sip2"
 	"piste/fleet/store"
 )
@@ -34,6 +35,7 @@ type Service struct {
 	Library Authenticator
 	Cards   Cards
 	Link    Link
+	Audit   *audit.Log // what staff do at the desk
 	Log     *slog.Logger
 	Now     func() time.Time
 	// Poll is how often changes made by other processes (the CLI) are
@@ -49,7 +51,7 @@ type Service struct {
 
 // New returns a Service; call Run to push policy and reservation changes.
 func New(st *store.Store, library Authenticator, cards Cards, link Link, log *slog.Logger) *Service {
-	return &Service{Store: st, Library: library, Cards: cards, Link: link, Log: log, Now: time.Now,
+	return &Service{Store: st, Library: library, Cards: cards, Link: link, Audit: audit.New(st), Log: log, Now: time.Now,
 		Poll: 2 * time.Second, notified: map[string]string{}, reservationsV: -1}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"piste/fleet/fault"
 	"piste/fleet/protocol"
 	"piste/fleet/store"
 	"piste/policies/policy"
@@ -24,7 +25,7 @@ func (s *Service) ReserveNext(ctx context.Context, t store.Terminal, card, pin s
 		return store.Reservation{}, err
 	}
 	if minutes < 0 || minutes > 1440 {
-		return store.Reservation{}, fmt.Errorf("minutes must be between 0 and 1440, got %d", minutes)
+		return store.Reservation{}, fault.Field("minutes", "minutes must be between 0 and 1440, got %d", minutes)
 	}
 	now := s.Now()
 	p, err := s.Effective(ctx, t)
@@ -49,7 +50,7 @@ func (s *Service) ReserveNext(ctx context.Context, t store.Terminal, card, pin s
 		return store.Reservation{}, err
 	}
 	r, err := s.Reserve(ctx, t, card, from, length, "visitor at "+t.ID)
-	if errors.Is(err, store.ErrConflict) { // another reservation landed in between
+	if errors.Is(err, fault.ErrConflict) { // another reservation landed in between
 		return r, refuse(protocol.RefusalReserved, "this computer was just reserved by someone else; try again")
 	}
 	return r, err

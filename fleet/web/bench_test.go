@@ -7,25 +7,26 @@ import (
 	"testing"
 	"time"
 
-	"piste/fleet/api"
+	"piste/fleet/staff"
 	"piste/fleet/store"
+	"piste/fleet/terminals"
 )
 
 // BenchmarkListPage renders the list of ten thousand terminals, the size
 // the pages must stay usable at.
 func BenchmarkListPage(b *testing.B) {
-	views := make([]api.TerminalView, 10000)
+	views := make([]terminals.View, 10000)
 	now := time.Now()
 	for i := range views {
-		views[i] = api.TerminalView{ID: fmt.Sprintf("t-%05d", i), Name: fmt.Sprintf("pc-%05d", i), Branch: "kallio",
-			Kind: "pc", Status: api.StatusOnline, AgentVersion: "1.2.3", LastSeen: now,
+		views[i] = terminals.View{ID: fmt.Sprintf("t-%05d", i), Name: fmt.Sprintf("pc-%05d", i), Branch: "kallio",
+			Kind: "pc", Status: terminals.StatusOnline, AgentVersion: "1.2.3", LastSeen: now,
 			Health: store.Health{At: now, CPUPercent: 12, MemUsedPercent: 40, DiskUsedPercent: 55, UptimeSeconds: 86400}}
 	}
-	p := New(nil, slog.New(slog.DiscardHandler))
+	p := New(Services{}, slog.New(slog.DiscardHandler))
 	var buf bytes.Buffer
 	for b.Loop() {
 		buf.Reset()
-		v := view{Title: "Terminals", User: store.User{Name: "ada", Role: api.RoleAdmin}, Now: now, Data: BuildList(views, Filter{}, now)}
+		v := view{Title: "Terminals", User: staff.Member{Name: "ada", Role: staff.RoleAdmin}, Now: now, Data: BuildList(views, Filter{}, now)}
 		if err := p.tmpl["terminals"].ExecuteTemplate(&buf, "layout.html", v); err != nil {
 			b.Fatal(err)
 		}

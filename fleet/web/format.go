@@ -5,8 +5,8 @@ import (
 	"math"
 	"time"
 
-	"piste/fleet/api"
 	"piste/fleet/protocol"
+	"piste/fleet/terminals"
 )
 
 // The formats below are mirrored in static/common.js, which redraws rows
@@ -19,13 +19,13 @@ const noValue = "—"
 // never depends on colour alone.
 func StatusText(status string) string {
 	switch status {
-	case api.StatusOnline:
+	case terminals.StatusOnline:
 		return "Online"
-	case api.StatusOffline:
+	case terminals.StatusOffline:
 		return "Offline"
-	case api.StatusInSession:
+	case terminals.StatusInSession:
 		return "In session"
-	case api.StatusOutOfService:
+	case terminals.StatusOutOfService:
 		return "Out of service"
 	}
 	return status

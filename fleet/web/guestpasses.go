@@ -5,7 +5,9 @@ import (
 	"strconv"
 	"time"
 
-	"piste/fleet/api"
+	"piste/fleet/guestpasses"
+	"piste/fleet/httpio"
+	"piste/fleet/staff"
 	"piste/fleet/store"
 )
 
@@ -16,11 +18,11 @@ type GuestPassForm struct {
 	Count    int
 	Minutes  int
 	Days     int
-	Batch    *api.GuestPassBatch
+	Batch    *guestpasses.Batch
 }
 
-func (p *Pages) guestPassForm(w http.ResponseWriter, r *http.Request, u store.User) {
-	branches, err := p.visibleBranches(r, u)
+func (p *Pages) guestPassForm(w http.ResponseWriter, r *http.Request, u staff.Member) {
+	branches, err := p.Staff.Branches(r.Context(), u)
 	if err != nil {
 		p.internal(w, "list branches", err)
 		return
@@ -32,13 +34,13 @@ func (p *Pages) guestPassForm(w http.ResponseWriter, r *http.Request, u store.Us
 // guestPassBatch makes a batch from the posted form and shows it as cards
 // to print and cut out. The form posts without script; the session cookie
 // is SameSite=Strict, so another site cannot post it.
-func (p *Pages) guestPassBatch(w http.ResponseWriter, r *http.Request, u store.User) {
+func (p *Pages) guestPassBatch(w http.ResponseWriter, r *http.Request, u staff.Member) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	branches, err := p.visibleBranches(r, u)
+	branches, err := p.Staff.Branches(r.Context(), u)
 	if err != nil {
 		p.internal(w, "list branches", err)
 		return
@@ -53,8 +55,12 @@ func (p *Pages) guestPassBatch(w http.ResponseWriter, r *http.Request, u store.U
 		p.render(w, http.StatusBadRequest, "guestpasses", v)
 		return
 	}
-	until := time.Now().Add(time.Duration(f.Days) * 24 * time.Hour).Format(time.RFC3339)
-	batch, _, err := p.API.NewGuestPasses(r.WithContext(api.WithUser(r.Context(), u)), f.Branch, f.Count, f.Minutes, until)
+	until := time.Now().Add(time.Duration(f.Days) * 24 * time.Hour)
+	batch, err := p.GuestPasses.Issue(r.Context(), u, guestpasses.Request{Branch: f.Branch, Count: f.Count, Minutes: f.Minutes, ValidUntil: until})
+	if err != nil && httpio.Status(err) == http.StatusInternalServerError {
+		p.internal(w, "make guest passes", err)
+		return
+	}
 	if err != nil {
 		v.Error = "The passes were not made: " + err.Error() + "."
 		p.render(w, http.StatusBadRequest, "guestpasses", v)

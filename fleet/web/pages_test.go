@@ -43,7 +43,7 @@ func newFleet(t *testing.T) *fleet {
 	a := api.New(st, h, log)
 	mux := http.NewServeMux()
 	a.Register(mux)
-	web.Register(mux, a, log)
+	web.Register(mux, web.Services{Staff: a.Staff, Terminals: a.Terminals, GuestPasses: a.GuestPasses}, log)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	ctx := context.Background()

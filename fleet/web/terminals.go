@@ -1,27 +1,28 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"piste/fleet/api"
+	"piste/fleet/httpio"
+	"piste/fleet/staff"
 	"piste/fleet/store"
+	"piste/fleet/terminals"
 )
 
 // Filter is the terminal list's filter, kept in the query string so that a
 // filtered view is a link one admin can send another.
 type Filter struct {
 	Branch string // branch id, empty for all
-	Status string // one of the api.Status* values, empty for all
+	Status string // one of the terminals.Status* values, empty for all
 	Query  string // substring of name, id or hostname, case-insensitive
 }
 
 // Statuses lists the terminal statuses in the order the pages show them.
-var Statuses = []string{api.StatusOnline, api.StatusInSession, api.StatusOutOfService, api.StatusOffline}
+var Statuses = []string{terminals.StatusOnline, terminals.StatusInSession, terminals.StatusOutOfService, terminals.StatusOffline}
 
 // ParseFilter reads a Filter from a query string. Unknown statuses and
 // malformed values are dropped rather than refused: a stale bookmark should
@@ -52,7 +53,7 @@ func validStatus(s string) bool {
 // Matches reports whether a terminal passes the branch and text parts of
 // the filter (the status part is checked separately, because the counts
 // at the top of the list ignore it).
-func (f Filter) Matches(v api.TerminalView) bool {
+func (f Filter) Matches(v terminals.View) bool {
 	if v.Revoked || f.Branch != "" && v.Branch != f.Branch {
 		return false
 	}
@@ -84,7 +85,7 @@ func (f Filter) With(status string) string {
 
 // Row is one terminal as a list row or detail page shows it.
 type Row struct {
-	api.TerminalView
+	terminals.View
 	StatusText string
 	KindText   string
 	CPU        string
@@ -96,9 +97,9 @@ type Row struct {
 }
 
 // NewRow formats a terminal for display at time now.
-func NewRow(v api.TerminalView, now time.Time) Row {
+func NewRow(v terminals.View, now time.Time) Row {
 	known := !v.Health.At.IsZero()
-	r := Row{TerminalView: v, StatusText: StatusText(v.Status), KindText: KindText(v.Kind),
+	r := Row{View: v, StatusText: StatusText(v.Status), KindText: KindText(v.Kind),
 		CPU: Percent(v.Health.CPUPercent, known), Mem: Percent(v.Health.MemUsedPercent, known),
 		Disk: Percent(v.Health.DiskUsedPercent, known), Uptime: Uptime(v.Health.UptimeSeconds, known),
 		Seen: Ago(v.LastSeen, now)}
@@ -130,7 +131,7 @@ type List struct {
 }
 
 // BuildList filters and counts terminals for the list page.
-func BuildList(views []api.TerminalView, f Filter, now time.Time) List {
+func BuildList(views []terminals.View, f Filter, now time.Time) List {
 	l := List{Filter: f}
 	n := map[string]int{}
 	for _, v := range views {
@@ -150,14 +151,14 @@ func BuildList(views []api.TerminalView, f Filter, now time.Time) List {
 	return l
 }
 
-func (p *Pages) terminals(w http.ResponseWriter, r *http.Request, u store.User) {
+func (p *Pages) terminals(w http.ResponseWriter, r *http.Request, u staff.Member) {
 	f := ParseFilter(r.URL.Query())
-	views, err := p.API.Terminals(r, u, "", "")
+	views, err := p.Terminals.List(r.Context(), u, "", "")
 	if err != nil {
 		p.internal(w, "list terminals", err)
 		return
 	}
-	branches, err := p.visibleBranches(r, u)
+	branches, err := p.Staff.Branches(r.Context(), u)
 	if err != nil {
 		p.internal(w, "list branches", err)
 		return
@@ -165,34 +166,17 @@ func (p *Pages) terminals(w http.ResponseWriter, r *http.Request, u store.User) 
 	now := time.Now()
 	l := BuildList(views, f, now)
 	l.Branches = branches
-	if l.Alerts, err = p.API.Alerts(r); err != nil {
+	if l.Alerts, err = p.Terminals.Alerts(r.Context(), u); err != nil {
 		p.internal(w, "list alerts", err)
 		return
 	}
 	if id := r.URL.Query().Get("revoked"); id != "" {
-		if t, err := p.API.Store.Terminal(r.Context(), id); err == nil && t.Revoked && canSee(u, t.Branch) {
+		if t, err := p.Terminals.Terminal(r.Context(), u, id); err == nil && t.Revoked {
 			l.Revoked = t.Name
 		}
 	}
 	p.render(w, http.StatusOK, "terminals", view{Title: "Terminals", User: u, Script: "terminals.js", Now: now, Data: l})
 }
-
-func (p *Pages) visibleBranches(r *http.Request, u store.User) ([]store.Branch, error) {
-	bs, err := p.API.Store.Branches(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	out := bs[:0]
-	for _, b := range bs {
-		if canSee(u, b.ID) {
-			out = append(out, b)
-		}
-	}
-	return out, nil
-}
-
-// canSee mirrors the API's rule: a branch-bound user sees only that branch.
-func canSee(u store.User, branch string) bool { return u.Branch == "" || u.Branch == branch }
 
 // Detail is the terminal page's data.
 type Detail struct {
@@ -200,6 +184,7 @@ type Detail struct {
 	Enrolled     time.Time
 	CommandTypes []CommandType
 	LastWipe     *store.WipeReceipt
+	Rejected     []store.RejectedEvent // newest events kept aside
 }
 
 // CommandType is one choice of the command form.
@@ -221,10 +206,9 @@ var commandTypes = []CommandType{
 	{"end_session", "End the visitor's session", true},
 }
 
-func (p *Pages) terminal(w http.ResponseWriter, r *http.Request, u store.User) {
-	id := r.PathValue("id")
-	t, err := p.API.Store.Terminal(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && !canSee(u, t.Branch) {
+func (p *Pages) terminal(w http.ResponseWriter, r *http.Request, u staff.Member) {
+	t, err := p.Terminals.Terminal(r.Context(), u, r.PathValue("id"))
+	if httpio.Status(err) == http.StatusNotFound {
 		p.render(w, http.StatusNotFound, "notfound", view{Title: "Not found", User: u, Data: r.URL.Path})
 		return
 	}
@@ -233,8 +217,8 @@ func (p *Pages) terminal(w http.ResponseWriter, r *http.Request, u store.User) {
 		return
 	}
 	now := time.Now()
-	d := Detail{Row: NewRow(p.API.View(t), now), Enrolled: t.EnrolledAt, CommandTypes: commandTypes}
-	receipts, err := p.API.Store.WipeReceipts(r.Context(), t.ID, 1)
+	d := Detail{Row: NewRow(p.Terminals.View(t), now), Enrolled: t.EnrolledAt, CommandTypes: commandTypes}
+	receipts, err := p.Terminals.WipeReceipts(r.Context(), u, t.ID, 1)
 	if err != nil {
 		p.internal(w, "load last wipe", err)
 		return
@@ -242,10 +226,15 @@ func (p *Pages) terminal(w http.ResponseWriter, r *http.Request, u store.User) {
 	if len(receipts) == 1 {
 		d.LastWipe = &receipts[0]
 	}
+	if d.Rejected, err = p.Terminals.RejectedEvents(r.Context(), u, t.ID, 5); err != nil {
+		p.internal(w, "load rejected events", err)
+		return
+	}
 	p.render(w, http.StatusOK, "terminal", view{Title: t.Name, User: u, Script: "terminal.js", Now: now, Data: d})
 }
 
+// internal answers a failure the visitor cannot fix: 500 with the
+// request id, the detail only in the log.
 func (p *Pages) internal(w http.ResponseWriter, what string, err error) {
-	p.Log.Error(what, "err", err)
-	http.Error(w, what+" failed on the server; see the fleet log", http.StatusInternalServerError)
+	http.Error(w, httpio.Message(w, p.Log, what, err), http.StatusInternalServerError)
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"piste/fleet/api"
 	"piste/fleet/store"
+	"piste/fleet/terminals"
 )
 
 func TestParseFilter(t *testing.T) {
@@ -61,12 +61,12 @@ func FuzzParseFilter(f *testing.F) {
 
 func TestBuildList(t *testing.T) {
 	now := time.Now()
-	views := []api.TerminalView{
-		{ID: "t-1", Name: "kallio-pc-01", Branch: "kallio", Status: api.StatusOnline},
-		{ID: "t-2", Name: "kallio-pc-02", Branch: "kallio", Status: api.StatusOffline},
-		{ID: "t-3", Name: "kallio-pc-03", Branch: "kallio", Status: api.StatusOnline},
-		{ID: "t-4", Name: "toolo-pc-01", Branch: "toolo", Status: api.StatusInSession},
-		{ID: "t-5", Name: "kallio-old", Branch: "kallio", Status: api.StatusOffline, Revoked: true},
+	views := []terminals.View{
+		{ID: "t-1", Name: "kallio-pc-01", Branch: "kallio", Status: terminals.StatusOnline},
+		{ID: "t-2", Name: "kallio-pc-02", Branch: "kallio", Status: terminals.StatusOffline},
+		{ID: "t-3", Name: "kallio-pc-03", Branch: "kallio", Status: terminals.StatusOnline},
+		{ID: "t-4", Name: "toolo-pc-01", Branch: "toolo", Status: terminals.StatusInSession},
+		{ID: "t-5", Name: "kallio-old", Branch: "kallio", Status: terminals.StatusOffline, Revoked: true},
 	}
 	cases := []struct {
 		name     string
@@ -80,7 +80,7 @@ func TestBuildList(t *testing.T) {
 	}{
 		{"everything but revoked", Filter{}, []string{"t-1", "t-2", "t-3", "t-4"}, 4, 2, 1, "/", ""},
 		{"one branch", Filter{Branch: "kallio"}, []string{"t-1", "t-2", "t-3"}, 3, 2, 1, "/?branch=kallio", ""},
-		{"branch and status", Filter{Branch: "kallio", Status: api.StatusOnline}, []string{"t-1", "t-3"}, 3, 2, 1, "/?branch=kallio", api.StatusOnline},
+		{"branch and status", Filter{Branch: "kallio", Status: terminals.StatusOnline}, []string{"t-1", "t-3"}, 3, 2, 1, "/?branch=kallio", terminals.StatusOnline},
 		{"text", Filter{Query: "TOOLO"}, []string{"t-4"}, 1, 0, 0, "/?q=TOOLO", ""},
 	}
 	for _, tc := range cases {
@@ -98,8 +98,8 @@ func TestBuildList(t *testing.T) {
 			for _, c := range l.Counts {
 				counts[c.Status] = c
 			}
-			assert.Equal(t, tc.online, counts[api.StatusOnline].N)
-			assert.Equal(t, tc.offline, counts[api.StatusOffline].N)
+			assert.Equal(t, tc.online, counts[terminals.StatusOnline].N)
+			assert.Equal(t, tc.offline, counts[terminals.StatusOffline].N)
 			for s, c := range counts {
 				assert.Equal(t, s == tc.selected, c.Active, "count %s active", s)
 			}
@@ -108,7 +108,7 @@ func TestBuildList(t *testing.T) {
 }
 
 func TestNewRowWithoutHealth(t *testing.T) {
-	r := NewRow(api.TerminalView{ID: "t-1", Kind: "screen", Status: api.StatusOffline}, time.Now())
+	r := NewRow(terminals.View{ID: "t-1", Kind: "screen", Status: terminals.StatusOffline}, time.Now())
 	assert.Equal(t, "—", r.CPU)
 	assert.Equal(t, "—", r.Uptime)
 	assert.Equal(t, "never", r.Seen)

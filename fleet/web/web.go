@@ -18,9 +18,10 @@ import (
 	"strings"
 	"time"
 
-	"piste/fleet/api"
-	"piste/fleet/auth"
-	"piste/fleet/store"
+	"piste/fleet/guestpasses"
+	"piste/fleet/httpio"
+	"piste/fleet/staff"
+	"piste/fleet/terminals"
 )
 
 //go:embed templates/*.html
@@ -29,9 +30,17 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// Services are the domain services the pages adapt.
+type Services struct {
+	Staff        *staff.Service
+	Terminals    *terminals.Service
+	GuestPasses  *guestpasses.Service
+	SecureCookie bool // the session cookie's Secure flag (TLS)
+}
+
 // Pages holds the web pages' dependencies.
 type Pages struct {
-	API  *api.API
+	Services
 	Log  *slog.Logger
 	tmpl map[string]*template.Template
 	// assetVersion is appended to static URLs so browsers may cache them
@@ -41,8 +50,8 @@ type Pages struct {
 
 // Register adds the staff pages to mux. The API must already be registered
 // on the same mux: the pages' scripts call it.
-func Register(mux *http.ServeMux, a *api.API, log *slog.Logger) *Pages {
-	p := New(a, log)
+func Register(mux *http.ServeMux, s Services, log *slog.Logger) *Pages {
+	p := New(s, log)
 	mux.HandleFunc("GET /login", p.login)
 	mux.HandleFunc("POST /login", p.loginWithoutScript)
 	mux.HandleFunc("POST /logout", p.logout)
@@ -59,8 +68,8 @@ func Register(mux *http.ServeMux, a *api.API, log *slog.Logger) *Pages {
 
 // New parses the embedded templates; they are part of the binary, so a
 // broken one is a build mistake and panics at start-up.
-func New(a *api.API, log *slog.Logger) *Pages {
-	p := &Pages{API: a, Log: log, tmpl: map[string]*template.Template{}, assetVersion: hashFS(staticFS)}
+func New(s Services, log *slog.Logger) *Pages {
+	p := &Pages{Services: s, Log: log, tmpl: map[string]*template.Template{}, assetVersion: hashFS(staticFS)}
 	funcs := template.FuncMap{"asset": p.asset, "blankRow": func() Row { return Row{} }}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/rows.html"))
 	for _, name := range []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses"} {
@@ -99,7 +108,7 @@ func (p *Pages) static(w http.ResponseWriter, r *http.Request) {
 // view is what every page template receives.
 type view struct {
 	Title  string
-	User   store.User
+	User   staff.Member
 	Script string // the page's script, if any
 	Now    time.Time
 	Error  string // shown at the top of the page
@@ -124,19 +133,33 @@ func (p *Pages) render(w http.ResponseWriter, status int, name string, v view) {
 
 // admin admits logged-in admins; anyone else logged in gets a plain page
 // saying their role has no pages here yet, and strangers go to the login.
-func (p *Pages) admin(next func(http.ResponseWriter, *http.Request, store.User)) http.Handler {
+func (p *Pages) admin(next func(http.ResponseWriter, *http.Request, staff.Member)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, ok := p.API.Authenticate(r)
+		u, ok := p.authenticate(w, r)
 		if !ok {
-			redirectToLogin(w, r)
 			return
 		}
-		if u.Role != api.RoleAdmin {
+		if u.Need(staff.RoleAdmin) != nil {
 			p.render(w, http.StatusForbidden, "noadmin", view{Title: "No pages for your role", User: u})
 			return
 		}
 		next(w, r, u)
 	})
+}
+
+// authenticate finds the member behind the session cookie; strangers are
+// sent to the login page.
+func (p *Pages) authenticate(w http.ResponseWriter, r *http.Request) (staff.Member, bool) {
+	u, err := p.Staff.Authenticate(r.Context(), httpio.Token(r))
+	if err == nil {
+		return u, true
+	}
+	if httpio.Status(err) == http.StatusUnauthorized {
+		redirectToLogin(w, r)
+	} else {
+		p.internal(w, "authenticate", err)
+	}
+	return u, false
 }
 
 func redirectToLogin(w http.ResponseWriter, r *http.Request) {
@@ -158,7 +181,7 @@ func safeNext(next string) string {
 
 func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.URL.Query().Get("next"))
-	if _, ok := p.API.Authenticate(r); ok {
+	if _, err := p.Staff.Authenticate(r.Context(), httpio.Token(r)); err == nil {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
@@ -177,15 +200,13 @@ func (p *Pages) loginWithoutScript(w http.ResponseWriter, r *http.Request) {
 // The session cookie is SameSite=Strict, so another site cannot log a
 // user out by posting here.
 func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(api.SessionCookie); err == nil && c.Value != "" {
-		if err := p.API.Store.DeleteStaffSession(r.Context(), auth.HashToken(c.Value)); err != nil {
-			p.Log.Error("logout", "err", err)
-			http.Error(w, "logging out failed on the server; see the fleet log", http.StatusInternalServerError)
+	if c, err := r.Cookie(staff.SessionCookie); err == nil {
+		if err := p.Staff.Logout(r.Context(), c.Value); err != nil {
+			p.internal(w, "logging out", err)
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: api.SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: p.API.SecureCookie, SameSite: http.SameSiteStrictMode})
+	httpio.ClearSession(w, p.SecureCookie)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
@@ -195,9 +216,8 @@ func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	u, ok := p.API.Authenticate(r)
+	u, ok := p.authenticate(w, r)
 	if !ok {
-		redirectToLogin(w, r)
 		return
 	}
 	p.render(w, http.StatusNotFound, "notfound", view{Title: "Not found", User: u, Data: r.URL.Path})

@@ -27,7 +27,9 @@ func TestEveryLanguageHasEveryKey(t *testing.T) {
 	for _, lang := range Languages {
 		for k := range all {
 			assert.Contains(t, catalogues[lang], k, "%s.json lacks key %q", lang, k)
-			assert.NotEmpty(t, strings.TrimSpace(catalogues[lang][k]), "%s.json has an empty text for %q", lang, k)
+			for _, s := range Forms(lang, k) {
+				assert.NotEmpty(t, strings.TrimSpace(s), "%s.json has an empty text for %q", lang, k)
+			}
 		}
 	}
 }
@@ -45,9 +47,11 @@ func verbs(text string) []string {
 
 func TestTranslationsTakeTheSameArguments(t *testing.T) {
 	for _, k := range Keys(Fallback) {
-		want := verbs(catalogues[Fallback][k])
+		want := verbs(Forms(Fallback, k)[0])
 		for _, lang := range Languages {
-			assert.Equal(t, want, verbs(catalogues[lang][k]), "%s.json %q takes other arguments than en.json", lang, k)
+			for _, s := range Forms(lang, k) {
+				assert.Equal(t, want, verbs(s), "%s.json %q takes other arguments than en.json", lang, k)
+			}
 		}
 	}
 }
@@ -110,6 +114,13 @@ func TestT(t *testing.T) {
 		{"de", "welcome.title", nil, "Welcome"},
 		{"fi", "no.such_key", nil, "no.such_key"},
 		{"en", "a11y.text_size", []any{150}, "Text size 150 %"},
+		{"en", "warning.text", []any{1}, "Your session ends in 1 minute. Save your work to a USB stick or your e-mail."},
+		{"en", "warning.text", []any{5}, "Your session ends in 5 minutes. Save your work to a USB stick or your e-mail."},
+		{"sv", "warning.closing", []any{1}, "Biblioteket stänger snart, och din session slutar om 1 minut."},
+		{"sv", "warning.closing", []any{2}, "Biblioteket stänger snart, och din session slutar om 2 minuter."},
+		{"fi", "refusal.locked_out_seconds", []any{1}, "Liian monta väärää PIN-koodia. Odota 1 sekunti ja yritä uudelleen."},
+		{"fi", "refusal.locked_out_seconds", []any{30}, "Liian monta väärää PIN-koodia. Odota 30 sekuntia ja yritä uudelleen."},
+		{"de", "warning.text", []any{1}, "Your session ends in 1 minute. Save your work to a USB stick or your e-mail."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.lang+" "+tc.key, func(t *testing.T) {
@@ -118,4 +129,45 @@ func TestT(t *testing.T) {
 	}
 	assert.True(t, Supported("sv"))
 	assert.False(t, Supported("de"))
+}
+
+// TestPluralTextsHaveEveryNeededForm fails when a text that changes with
+// a number lacks a form its language uses, say "one" in Swedish.
+func TestPluralTextsHaveEveryNeededForm(t *testing.T) {
+	for _, lang := range Languages {
+		need := NeededForms(lang)
+		require.Contains(t, need, "one", "%s distinguishes one from other", lang)
+		for key, entry := range catalogues[lang] {
+			if entry.forms == nil {
+				continue
+			}
+			for _, form := range need {
+				assert.NotEmpty(t, entry.forms[form], "%s.json %q lacks the plural form %q", lang, key, form)
+			}
+		}
+	}
+}
+
+func TestCatalogueEntryShapes(t *testing.T) {
+	tests := []struct {
+		name, json, wantErr string
+	}{
+		{"string", `"hello"`, ""},
+		{"forms", `{"one": "%d thing", "other": "%d things"}`, ""},
+		{"no other", `{"one": "%d thing"}`, "at least \"other\""},
+		{"unknown form", `{"other": "x", "single": "y"}`, "unknown plural form \"single\""},
+		{"number", `5`, "want a string or an object"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var e text
+			err := e.UnmarshalJSON([]byte(tc.json))
+			if tc.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.wantErr)
+		})
+	}
 }

@@ -1,0 +1,70 @@
+// Package staff is the fleet's staff: accounts and their roles, login
+// sessions, the branches they work in, and Member, the acting staff member
+// every domain action takes, with the one rule of which branches a member
+// sees.
+package staff
+
+import (
+	"time"
+
+	"piste/fleet/fault"
+)
+
+// Roles of staff accounts.
+const (
+	RoleAdmin     = "admin"
+	RoleVolunteer = "volunteer"
+	RoleEditor    = "editor"
+)
+
+// ValidRole reports whether r is a known role.
+func ValidRole(r string) bool { return r == RoleAdmin || r == RoleVolunteer || r == RoleEditor }
+
+// SessionCookie is the browser's login cookie.
+const SessionCookie = "piste_session"
+
+// SessionTTL is how long a staff login lasts.
+const SessionTTL = 12 * time.Hour
+
+// Member is a staff member acting on the fleet.
+type Member struct {
+	ID     int64
+	Name   string
+	Role   string
+	Branch string // empty: every branch
+}
+
+// CLI is the admin at the server's console: fleet-wide, recorded as "cli".
+var CLI = Member{Name: "cli", Role: RoleAdmin}
+
+// CanSee reports whether m may see a branch and what is in it: a
+// branch-scoped member sees only that branch.
+func (m Member) CanSee(branch string) bool { return m.Branch == "" || m.Branch == branch }
+
+// FleetWide reports whether m is bound to no branch.
+func (m Member) FleetWide() bool { return m.Branch == "" }
+
+// Serves reports whether m may act for visitors of a branch: an admin who
+// sees it, or a volunteer of that very branch.
+func (m Member) Serves(branch string) bool {
+	switch m.Role {
+	case RoleAdmin:
+		return m.CanSee(branch)
+	case RoleVolunteer:
+		return m.Branch == branch
+	}
+	return false
+}
+
+// Need refuses a member without one of the roles.
+func (m Member) Need(roles ...string) error {
+	for _, r := range roles {
+		if m.Role == r {
+			return nil
+		}
+	}
+	if len(roles) == 1 {
+		return fault.Forbidden("this needs the %s role; you are %s", roles[0], m.Role)
+	}
+	return fault.Forbidden("this needs the %s or %s role; you are %s", roles[0], roles[1], m.Role)
+}

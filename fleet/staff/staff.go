@@ -1,0 +1,186 @@
+package staff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"piste/fleet/audit"
+	"piste/fleet/auth"
+	"piste/fleet/fault"
+	"piste/fleet/store"
+)
+
+// Store is the part of the store staff accounts use.
+type Store interface {
+	AddUser(ctx context.Context, u store.User) error
+	UserByName(ctx context.Context, name string) (store.User, error)
+	AddStaffSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
+	UserBySession(ctx context.Context, tokenHash string, now time.Time) (store.User, error)
+	DeleteStaffSession(ctx context.Context, tokenHash string) error
+	AddBranch(ctx context.Context, b store.Branch) error
+	Branch(ctx context.Context, id string) (store.Branch, error)
+	Branches(ctx context.Context) ([]store.Branch, error)
+}
+
+// Service manages staff accounts, logins and branches.
+type Service struct {
+	Store Store
+	Audit *audit.Log
+	Now   func() time.Time
+}
+
+// New returns a Service.
+func New(st Store, log *audit.Log) *Service { return &Service{Store: st, Audit: log, Now: time.Now} }
+
+// Session is a new staff login; the token is shown once.
+type Session struct {
+	Token     string
+	ExpiresAt time.Time
+	Member    Member
+}
+
+func memberOf(u store.User) Member {
+	return Member{ID: u.ID, Name: u.Name, Role: u.Role, Branch: u.Branch}
+}
+
+// Login checks a name and password and starts a session. A wrong name and
+// a wrong password are the same ErrUnauthenticated, so names cannot be
+// probed.
+func (s *Service) Login(ctx context.Context, name, password string) (Session, error) {
+	if name == "" || password == "" {
+		return Session{}, fault.Field("name", "name and password are required")
+	}
+	u, err := s.Store.UserByName(ctx, name)
+	if err == nil {
+		err = auth.CheckPassword(u.PWHash, password)
+	}
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, auth.ErrMismatch) {
+		return Session{}, fault.Unauthenticated("wrong name or password")
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("staff: check login of %s: %w", name, err)
+	}
+	token := auth.NewToken()
+	expires := s.Now().Add(SessionTTL)
+	if err := s.Store.AddStaffSession(ctx, auth.HashToken(token), u.ID, expires); err != nil {
+		return Session{}, fmt.Errorf("staff: store login of %s: %w", name, err)
+	}
+	return Session{Token: token, ExpiresAt: expires, Member: memberOf(u)}, nil
+}
+
+// Logout ends the session of a token; an unknown or empty token is
+// already logged out.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	if err := s.Store.DeleteStaffSession(ctx, auth.HashToken(token)); err != nil {
+		return fmt.Errorf("staff: logout: %w", err)
+	}
+	return nil
+}
+
+// Authenticate finds the member behind a session token (a bearer token or
+// the session cookie's value).
+func (s *Service) Authenticate(ctx context.Context, token string) (Member, error) {
+	if token == "" {
+		return Member{}, fault.Unauthenticated("log in first")
+	}
+	u, err := s.Store.UserBySession(ctx, auth.HashToken(token), s.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return Member{}, fault.Unauthenticated("log in first: the session is unknown or has expired")
+	}
+	if err != nil {
+		return Member{}, fmt.Errorf("staff: look up session: %w", err)
+	}
+	return memberOf(u), nil
+}
+
+// AddUser creates or replaces a staff account.
+func (s *Service) AddUser(ctx context.Context, by Member, name, role, branch, password string) error {
+	if err := by.Need(RoleAdmin); err != nil {
+		return err
+	}
+	if name == "" || len(name) > 64 || strings.ContainsAny(name, " \t\r\n") {
+		return fault.Field("name", "name is required: up to 64 characters without spaces")
+	}
+	if !ValidRole(role) {
+		return fault.Field("role", "role must be admin, volunteer or editor, got %q", role)
+	}
+	if branch != "" {
+		if err := s.visibleBranch(ctx, by, branch); err != nil {
+			return err
+		}
+	} else if !by.FleetWide() {
+		return fault.Forbidden("your account is limited to branch %s; it may not make fleet-wide accounts", by.Branch)
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return fault.Field("password", "%v", err)
+	}
+	if err := s.Store.AddUser(ctx, store.User{Name: name, Role: role, Branch: branch, PWHash: hash}); err != nil {
+		return fmt.Errorf("staff: add user %s: %w", name, err)
+	}
+	return s.Audit.Record(ctx, by.Name, "user-add", name, role)
+}
+
+// AddBranch adds a library branch; only a fleet-wide admin may.
+func (s *Service) AddBranch(ctx context.Context, by Member, b store.Branch) error {
+	if err := by.Need(RoleAdmin); err != nil {
+		return err
+	}
+	if !by.FleetWide() {
+		return fault.Forbidden("your account is limited to branch %s; only a fleet-wide admin adds branches", by.Branch)
+	}
+	if !store.ValidID(b.ID) {
+		return fault.Field("id", "id must be 1 to 64 letters, digits, '-', '_' or '.', got %q", b.ID)
+	}
+	if b.Name == "" || !utf8.ValidString(b.Name) || len(b.Name) > 200 {
+		return fault.Field("name", "name is required (at most 200 characters)")
+	}
+	if _, err := time.LoadLocation(b.TZ); err != nil || b.TZ == "" {
+		return fault.Field("tz", "tz %q is not a known time zone (like Europe/Helsinki)", b.TZ)
+	}
+	err := s.Store.AddBranch(ctx, b)
+	if errors.Is(err, store.ErrConflict) {
+		return fault.Conflict("branch %q already exists", b.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("staff: add branch %s: %w", b.ID, err)
+	}
+	return s.Audit.Record(ctx, by.Name, "branch-add", b.ID, b.Name)
+}
+
+// Branches lists the branches m sees.
+func (s *Service) Branches(ctx context.Context, m Member) ([]store.Branch, error) {
+	bs, err := s.Store.Branches(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("staff: list branches: %w", err)
+	}
+	out := bs[:0]
+	for _, b := range bs {
+		if m.CanSee(b.ID) {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+// visibleBranch refuses a branch that does not exist or that m may not see.
+func (s *Service) visibleBranch(ctx context.Context, m Member, branch string) error {
+	if !m.CanSee(branch) {
+		return fault.Field("branch", "you may not act in branch %q", branch)
+	}
+	_, err := s.Store.Branch(ctx, branch)
+	if errors.Is(err, store.ErrNotFound) {
+		return fault.Field("branch", "branch %q does not exist (piste-fleet branch add)", branch)
+	}
+	if err != nil {
+		return fmt.Errorf("staff: load branch %s: %w", branch, err)
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package staff_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"piste/fleet/audit"
+	"piste/fleet/fault"
+	"piste/fleet/staff"
+	"piste/fleet/store"
+)
+
+func TestMemberRules(t *testing.T) {
+	fleetAdmin := staff.Member{Role: staff.RoleAdmin}
+	kallioAdmin := staff.Member{Role: staff.RoleAdmin, Branch: "kallio"}
+	kallioVolunteer := staff.Member{Role: staff.RoleVolunteer, Branch: "kallio"}
+	roamingVolunteer := staff.Member{Role: staff.RoleVolunteer}
+	editor := staff.Member{Role: staff.RoleEditor}
+	tests := []struct {
+		name          string
+		m             staff.Member
+		branch        string
+		sees, serves  bool
+		admin, either bool // Need(admin), Need(admin, volunteer)
+	}{
+		{"fleet admin", fleetAdmin, "oodi", true, true, true, true},
+		{"branch admin, own branch", kallioAdmin, "kallio", true, true, true, true},
+		{"branch admin, other branch", kallioAdmin, "oodi", false, false, true, true},
+		{"volunteer, own branch", kallioVolunteer, "kallio", true, true, false, true},
+		{"volunteer, other branch", kallioVolunteer, "oodi", false, false, false, true},
+		{"volunteer of no branch", roamingVolunteer, "kallio", true, false, false, true},
+		{"editor", editor, "kallio", true, false, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.sees, tc.m.CanSee(tc.branch))
+			assert.Equal(t, tc.serves, tc.m.Serves(tc.branch))
+			assert.Equal(t, tc.admin, tc.m.Need(staff.RoleAdmin) == nil)
+			assert.Equal(t, tc.either, tc.m.Need(staff.RoleAdmin, staff.RoleVolunteer) == nil)
+			if err := tc.m.Need(staff.RoleAdmin); err != nil {
+				assert.ErrorIs(t, err, fault.ErrForbidden)
+			}
+		})
+	}
+}
+
+func TestLoginAuthenticateLogout(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	require.NoError(t, st.AddBranch(ctx, store.Branch{ID: "kallio", Name: "Kallio", TZ: "Europe/Helsinki"}))
+	s := staff.New(st, audit.New(st))
+	require.NoError(t, s.AddUser(ctx, staff.CLI, "kim", staff.RoleAdmin, "kallio", "correct horse battery"))
+
+	err = s.AddUser(ctx, staff.Member{Name: "kim", Role: staff.RoleAdmin, Branch: "kallio"}, "olga", staff.RoleAdmin, "", "correct horse battery")
+	assert.ErrorIs(t, err, fault.ErrForbidden, "a branch admin makes no fleet-wide account")
+	err = s.AddUser(ctx, staff.CLI, "olga", "janitor", "", "correct horse battery")
+	fe, ok := fault.AsField(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, "role", fe.Field)
+
+	for _, pw := range []string{"wrong horse battery", ""} {
+		_, err = s.Login(ctx, "kim", pw)
+		assert.True(t, fault.Known(err), "%v", err)
+	}
+	_, err = s.Login(ctx, "nobody", "correct horse battery")
+	assert.ErrorIs(t, err, fault.ErrUnauthenticated)
+
+	sess, err := s.Login(ctx, "kim", "correct horse battery")
+	require.NoError(t, err)
+	m, err := s.Authenticate(ctx, sess.Token)
+	require.NoError(t, err)
+	assert.Equal(t, staff.Member{ID: m.ID, Name: "kim", Role: staff.RoleAdmin, Branch: "kallio"}, m)
+	require.NoError(t, s.Logout(ctx, sess.Token))
+	_, err = s.Authenticate(ctx, sess.Token)
+	assert.ErrorIs(t, err, fault.ErrUnauthenticated)
+	_, err = s.Authenticate(ctx, "")
+	assert.ErrorIs(t, err, fault.ErrUnauthenticated)
+
+	entries, err := st.AuditLog(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	assert.Equal(t, "user-add", entries[0].Action)
+}
