@@ -18,6 +18,7 @@ import (
 
 	"piste/agent/daemon"
 	"piste/agent/enroll"
+	"piste/fleet/protocol"
 )
 
 // Version is set at build time.
@@ -124,7 +125,7 @@ func enrollCmd(args []string, stdio IO) error {
 	codeFile := fs.String("code-file", "", "file holding the enrollment code from an admin")
 	fs.StringVar(&req.Fingerprint, "server-fingerprint", "", "pin the fleet's certificate: sha256:<hex>")
 	fs.StringVar(&req.Name, "name", "", "terminal name (default: host name)")
-	fs.StringVar(&req.Kind, "kind", "pc", "pc or screen")
+	kind := fs.String("kind", string(protocol.KindPC), "pc or screen")
 	fs.StringVar(&req.StateDir, "state", "", "state directory")
 	fs.BoolVar(&req.Force, "force", false, "replace an existing enrollment")
 	if err := parse(fs, args); err != nil {
@@ -140,7 +141,7 @@ func enrollCmd(args []string, stdio IO) error {
 	if req.Code, err = enrollCode(*codeArg, *codeFile, stdio.In); err != nil {
 		return err
 	}
-	if req.Kind != "pc" && req.Kind != "screen" {
+	if req.Kind = protocol.TerminalKind(*kind); !req.Kind.Valid() {
 		return usageErr("--kind must be pc or screen, got %q", req.Kind)
 	}
 	if req.StateDir, err = absState(req.StateDir); err != nil {

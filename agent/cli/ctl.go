@@ -48,7 +48,7 @@ func ctlCmd(args []string, stdio IO) error {
 	}
 	var refusal *localapi.Refusal
 	if errors.As(err, &refusal) {
-		msg := "refused: " + refusal.Code
+		msg := "refused: " + string(refusal.Code)
 		if refusal.Message != "" {
 			msg += " (" + refusal.Message + ")"
 		}

@@ -17,9 +17,9 @@ import (
 func (d *Daemon) runCommand(cmd protocol.Command) {
 	d.log.Info("command", "id", cmd.ID, "type", cmd.Type)
 	err := d.execute(cmd)
-	result := protocol.CommandResult{CommandID: cmd.ID, Status: "done"}
+	result := protocol.CommandResult{CommandID: cmd.ID, Status: protocol.CommandDone}
 	if err != nil {
-		result.Status, result.Error = "failed", err.Error()
+		result.Status, result.Error = protocol.CommandFailed, err.Error()
 		d.log.Warn("command failed", "id", cmd.ID, "type", cmd.Type, "err", err)
 	}
 	d.emit(protocol.EventCommandResult, result)

@@ -16,6 +16,7 @@ import (
 
 	"piste/agent/link"
 	"piste/agent/state"
+	"piste/fleet/protocol"
 )
 
 // Request is what the installer or admin gives.
@@ -24,27 +25,15 @@ type Request struct {
 	Code        string
 	Fingerprint string
 	Name        string
-	Kind        string
+	Kind        protocol.TerminalKind // empty for a PC
 	StateDir    string
 	Version     string
 	Force       bool // replace an existing enrollment
 }
 
-type enrollBody struct {
-	Code         string `json:"code"`
-	Name         string `json:"name"`
-	Kind         string `json:"kind"`
-	Hostname     string `json:"hostname"`
-	OS           string `json:"os"`
-	AgentVersion string `json:"agent_version"`
-}
-
-type enrollReply struct {
-	TerminalID string `json:"terminal_id"`
-	Name       string `json:"name"`
-	Branch     string `json:"branch"`
-	Token      string `json:"token"`
-	Error      string `json:"error"`
+// errorReply is the fleet's answer when it refuses.
+type errorReply struct {
+	Error string `json:"error"`
 }
 
 // Enroll asks the fleet for an identity and saves it in the state dir.
@@ -66,11 +55,15 @@ func Enroll(ctx context.Context, req Request) (state.Config, error) {
 		}
 	}
 	host, _ := os.Hostname()
-	body, _ := json.Marshal(enrollBody{Code: strings.TrimSpace(req.Code), Name: req.Name, Kind: req.Kind,
+	kind := req.Kind
+	if kind == "" {
+		kind = protocol.KindPC
+	}
+	body, _ := json.Marshal(protocol.EnrollRequest{Code: strings.TrimSpace(req.Code), Name: req.Name, Kind: kind,
 		Hostname: host, OS: runtime.GOOS + "/" + runtime.GOARCH, AgentVersion: req.Version})
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(u.String(), "/")+"/api/v1/enroll", bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(u.String(), "/")+protocol.PathEnroll, bytes.NewReader(body))
 	if err != nil {
 		return state.Config{}, err
 	}
@@ -80,17 +73,17 @@ func Enroll(ctx context.Context, req Request) (state.Config, error) {
 		return state.Config{}, fmt.Errorf("reach fleet at %s: %w", u, err)
 	}
 	defer resp.Body.Close()
-	var reply enrollReply
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusCreated {
+		var refused errorReply
+		if json.Unmarshal(raw, &refused) != nil || refused.Error == "" {
+			return state.Config{}, fmt.Errorf("fleet answered %s with something that is not Piste JSON: is %s a Piste fleet?", resp.Status, u)
+		}
+		return state.Config{}, fmt.Errorf("fleet refused enrollment: %s", refused.Error)
+	}
+	var reply protocol.EnrollResponse
 	if err := json.Unmarshal(raw, &reply); err != nil {
 		return state.Config{}, fmt.Errorf("fleet answered %s with something that is not Piste JSON: is %s a Piste fleet?", resp.Status, u)
-	}
-	if resp.StatusCode != http.StatusCreated {
-		return state.Config{}, fmt.Errorf("fleet refused enrollment: %s", reply.Error)
-	}
-	kind := req.Kind
-	if kind == "" {
-		kind = "pc"
 	}
 	cfg := state.Config{Server: u.String(), Fingerprint: pin, TerminalID: reply.TerminalID, Name: reply.Name,
 		Branch: reply.Branch, Kind: kind, EnrolledAt: time.Now().UTC()}

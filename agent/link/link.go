@@ -70,6 +70,7 @@ type Link struct {
 	commands chan protocol.Command // outlives connections: acked means it will run
 	mu       sync.Mutex
 	status   Status
+	unknown  protocol.UnknownTypes // frame types from a newer fleet, logged once
 }
 
 // New checks cfg and returns a Link; Run connects it.
@@ -384,9 +385,13 @@ func (c *session) handle(frame []byte) error {
 			c.link.cfg.OnNotice(n)
 		}
 	default:
-		// Frame types this agent does not act on (e.g. from a newer fleet)
-		// are ignored so that the fleet can add them without breaking us.
-		c.link.cfg.Log.Debug("ignoring frame", "type", env.Type)
+		// A newer fleet may add frame types within the protocol version
+		// (docs/protocol.md, "Versions"): this agent ignores them and says
+		// so once per type, so that an upgrade is not mistaken for a fault.
+		if c.link.unknown.First(env.Type) {
+			c.link.cfg.Log.Info("ignoring frames of a type this agent does not know; upgrade the agent to use them",
+				"type", env.Type)
+		}
 	}
 	return nil
 }

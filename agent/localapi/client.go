@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"piste/fleet/protocol"
 )
 
 // callTimeout bounds a call whose context has no deadline of its own; a
@@ -154,7 +156,7 @@ func decodeErrorAnswer(resp *http.Response) error {
 			Message: fmt.Sprintf("unreadable error answer: %.200q", data)}
 	}
 	if isRefusalStatus(resp.StatusCode) {
-		return &Refusal{Code: eb.Error.Code, Message: eb.Error.Message, RetryAfterSeconds: eb.Error.RetryAfterSeconds}
+		return &Refusal{Code: protocol.RefusalCode(eb.Error.Code), Message: eb.Error.Message, RetryAfterSeconds: eb.Error.RetryAfterSeconds}
 	}
 	return &APIError{StatusCode: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
 }

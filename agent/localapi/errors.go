@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"piste/fleet/protocol"
 )
 
 // Error codes of the local API's own (non-refusal) errors.
@@ -41,7 +43,7 @@ type errorDetail struct {
 
 // refusalStatus is the HTTP status a refusal travels with. The client
 // turns exactly these statuses back into a *Refusal.
-func refusalStatus(code string) int {
+func refusalStatus(code protocol.RefusalCode) int {
 	switch code {
 	case RefusalLockedOut:
 		return http.StatusTooManyRequests

@@ -126,7 +126,7 @@ func writeCallError(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("Retry-After", strconv.Itoa(ref.RetryAfterSeconds))
 		}
 		writeJSON(w, refusalStatus(ref.Code), errorBody{Error: errorDetail{
-			Code: ref.Code, Message: ref.Message, RetryAfterSeconds: ref.RetryAfterSeconds}})
+			Code: string(ref.Code), Message: ref.Message, RetryAfterSeconds: ref.RetryAfterSeconds}})
 		return
 	}
 	var apiErr *APIError

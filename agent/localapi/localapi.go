@@ -7,57 +7,57 @@ package localapi
 import (
 	"context"
 	"time"
+
+	"piste/fleet/protocol"
 )
 
-// State is a step of the visitor-session state machine owned by the agent.
-type State string
+// State is a step of the visitor-session state machine owned by the agent
+// (see protocol.TerminalState); the fleet sees the same states.
+type State = protocol.TerminalState
 
-// The session states. A terminal moves idle → authenticating → active →
-// warning → ending → wiping → idle; out_of_service can be entered from any
-// state and is left only by an admin or a successful wipe.
+// The session states.
 const (
-	StateIdle           State = "idle"
-	StateAuthenticating State = "authenticating"
-	StateActive         State = "active"
-	StateWarning        State = "warning"
-	StateEnding         State = "ending"
-	StateWiping         State = "wiping"
-	StateOutOfService   State = "out_of_service"
+	StateIdle           = protocol.StateIdle
+	StateAuthenticating = protocol.StateAuthenticating
+	StateActive         = protocol.StateActive
+	StateWarning        = protocol.StateWarning
+	StateEnding         = protocol.StateEnding
+	StateWiping         = protocol.StateWiping
+	StateOutOfService   = protocol.StateOutOfService
 )
 
 // Status is everything a local client shows. The agent sends a fresh one on
 // every change; clients never derive state of their own.
 type Status struct {
-	State         State          `json:"state"`
-	Reason        string         `json:"reason,omitempty"` // why out_of_service: "locked", "wipe_failed", ...
-	TerminalID    string         `json:"terminal_id,omitempty"`
-	Name          string         `json:"name,omitempty"`
-	Kind          string         `json:"kind,omitempty"` // pc | screen
-	Version       string         `json:"version"`
-	Language      string         `json:"language"` // fi | sv | en
-	Accessibility Accessibility  `json:"accessibility"`
-	Session       *Session       `json:"session,omitempty"`
-	Reservation   *Reservation   `json:"reservation,omitempty"`
-	Message       *Message       `json:"message,omitempty"`
-	Refusal       *Refusal       `json:"refusal,omitempty"` // why the last login attempt was refused
-	Help          *Help          `json:"help,omitempty"`
-	Link          Link           `json:"link"`
-	Health        *Health        `json:"health,omitempty"`
-	OutboxPending int            `json:"outbox_pending"`
-	Extra         map[string]any `json:"extra,omitempty"`
+	State         State                 `json:"state"`
+	Reason        string                `json:"reason,omitempty"` // why out_of_service: "locked", "wipe_failed", ...
+	TerminalID    string                `json:"terminal_id,omitempty"`
+	Name          string                `json:"name,omitempty"`
+	Kind          protocol.TerminalKind `json:"kind,omitempty"`
+	Version       string                `json:"version"`
+	Language      string                `json:"language"` // fi | sv | en
+	Accessibility Accessibility         `json:"accessibility"`
+	Session       *Session              `json:"session,omitempty"`
+	Reservation   *Reservation          `json:"reservation,omitempty"`
+	Message       *Message              `json:"message,omitempty"`
+	Refusal       *Refusal              `json:"refusal,omitempty"` // why the last login attempt was refused
+	Help          *Help                 `json:"help,omitempty"`
+	Link          Link                  `json:"link"`
+	Health        *Health               `json:"health,omitempty"`
+	OutboxPending int                   `json:"outbox_pending"`
 }
 
 // Session is the running visitor session.
 type Session struct {
-	ID            string    `json:"id"`
-	Kind          string    `json:"kind"` // card | guest | walkup
-	StartedAt     time.Time `json:"started_at"`
-	EndsAt        time.Time `json:"ends_at"`
-	MinutesLeft   int       `json:"minutes_left"`
-	SecondsLeft   int       `json:"seconds_left"`
-	EndsAtClosing bool      `json:"ends_at_closing,omitempty"` // the end is the branch's closing time
-	Extensions    int       `json:"extensions"`
-	CanExtend     bool      `json:"can_extend"`
+	ID            string               `json:"id"`
+	Kind          protocol.SessionKind `json:"kind"`
+	StartedAt     time.Time            `json:"started_at"`
+	EndsAt        time.Time            `json:"ends_at"`
+	MinutesLeft   int                  `json:"minutes_left"`
+	SecondsLeft   int                  `json:"seconds_left"`
+	EndsAtClosing bool                 `json:"ends_at_closing,omitempty"` // the end is the branch's closing time
+	Extensions    int                  `json:"extensions"`
+	CanExtend     bool                 `json:"can_extend"`
 }
 
 // Accessibility holds the visitor's display choices; they reset at session end.
@@ -80,34 +80,35 @@ type Message struct {
 	At   time.Time `json:"at"`
 }
 
-// Refusal codes: each has its own translated text on the kiosk.
+// Refusal codes (see protocol.RefusalCode): each has its own translated
+// text on the kiosk.
 const (
-	RefusalWrongPIN       = "wrong_pin"
-	RefusalUnknownCard    = "unknown_card"
-	RefusalBlocked        = "blocked"
-	RefusalFees           = "fees"
-	RefusalQuotaExhausted = "quota_exhausted"
-	RefusalLockedOut      = "locked_out" // too many wrong PINs; see RetryAfterSeconds
-	RefusalReserved       = "reserved"
-	RefusalClosed         = "closed"
-	RefusalOffline        = "offline_denied"
-	RefusalInvalidGuest   = "invalid_guest_code"
-	RefusalUnavailable    = "service_unavailable"
-	RefusalBusy           = "busy" // not idle: a session runs, or a wipe
+	RefusalWrongPIN       = protocol.RefusalWrongPIN
+	RefusalUnknownCard    = protocol.RefusalUnknownCard
+	RefusalBlocked        = protocol.RefusalBlocked
+	RefusalFees           = protocol.RefusalFees
+	RefusalQuotaExhausted = protocol.RefusalQuotaExhausted
+	RefusalLockedOut      = protocol.RefusalLockedOut
+	RefusalReserved       = protocol.RefusalReserved
+	RefusalClosed         = protocol.RefusalClosed
+	RefusalOffline        = protocol.RefusalOffline
+	RefusalInvalidGuest   = protocol.RefusalInvalidGuest
+	RefusalUnavailable    = protocol.RefusalUnavailable
+	RefusalBusy           = protocol.RefusalBusy
 )
 
 // Refusal says why a login was refused.
 type Refusal struct {
-	Code              string `json:"code"`
-	Message           string `json:"message,omitempty"` // detail for logs and staff; the kiosk translates Code
-	RetryAfterSeconds int    `json:"retry_after_seconds,omitempty"`
+	Code              protocol.RefusalCode `json:"code"`
+	Message           string               `json:"message,omitempty"` // detail for logs and staff; the kiosk translates Code
+	RetryAfterSeconds int                  `json:"retry_after_seconds,omitempty"`
 }
 
 func (r *Refusal) Error() string {
 	if r.Message != "" {
-		return r.Code + ": " + r.Message
+		return string(r.Code) + ": " + r.Message
 	}
-	return r.Code
+	return string(r.Code)
 }
 
 // Help is the visitor's open help request.

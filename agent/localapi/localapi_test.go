@@ -16,6 +16,7 @@ import (
 
 	"piste/agent/localapi"
 	"piste/agent/localapi/localapitest"
+	"piste/fleet/protocol"
 )
 
 func idle() localapi.Status {
@@ -82,7 +83,7 @@ func TestStatusRoundTrip(t *testing.T) {
 
 func TestRefusalsComeBackAsRefusal(t *testing.T) {
 	tests := []struct {
-		code       string
+		code       protocol.RefusalCode
 		retry      int
 		wantStatus int
 	}{
@@ -92,7 +93,7 @@ func TestRefusalsComeBackAsRefusal(t *testing.T) {
 		{localapi.RefusalQuotaExhausted, 0, http.StatusConflict},
 	}
 	for _, tc := range tests {
-		t.Run(tc.code, func(t *testing.T) {
+		t.Run(string(tc.code), func(t *testing.T) {
 			ctl := localapitest.NewScripted(idle())
 			srv, cl := localapitest.Start(t, ctl)
 			refusal := &localapi.Refusal{Code: tc.code, Message: "detail", RetryAfterSeconds: tc.retry}
@@ -107,7 +108,7 @@ func TestRefusalsComeBackAsRefusal(t *testing.T) {
 			ctl.RefuseNext("Login", refusal)
 			resp := rawDo(t, srv.Path, http.MethodPost, "/v1/login", `{"card":"1","pin":"2"}`)
 			assert.Equal(t, tc.wantStatus, resp.status)
-			assert.Equal(t, tc.code, resp.body.Error.Code)
+			assert.Equal(t, string(tc.code), resp.body.Error.Code)
 			assert.Equal(t, tc.retry, resp.body.Error.RetryAfterSeconds)
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"piste/agent/localapi"
+	"piste/fleet/protocol"
 )
 
 func TestHTTPFleetAnswers(t *testing.T) {
@@ -20,7 +21,7 @@ func TestHTTPFleetAnswers(t *testing.T) {
 		status      int
 		body        string
 		unreachable bool
-		code        string
+		code        protocol.RefusalCode
 		msg         string
 	}{
 		{name: "grant", status: 200, body: `{"session_id":"s1","kind":"card","minutes":45}`},

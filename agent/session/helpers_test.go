@@ -78,25 +78,25 @@ func (w *fakeWiper) last(t *testing.T) wipe.Request {
 type testFleet struct {
 	srv       *httptest.Server
 	mu        sync.Mutex
-	minutes   int               // granted per login
-	refusals  map[string]string // card or code → refusal code
-	extend    int               // minutes per extension; 0 refuses
+	minutes   int                             // granted per login
+	refusals  map[string]protocol.RefusalCode // card or code → refusal code
+	extend    int                             // minutes per extension; 0 refuses
 	logins    int
 	lastGrant protocol.SessionGrant
 }
 
 func newTestFleet(t *testing.T) *testFleet {
-	f := &testFleet{minutes: 60, extend: 15, refusals: map[string]string{}}
+	f := &testFleet{minutes: 60, extend: 15, refusals: map[string]protocol.RefusalCode{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+protocol.PathAgentLogin, func(w http.ResponseWriter, r *http.Request) {
 		var req protocol.LoginRequest
 		require.NoError(t, json.NewDecoder(r.Body).Decode(&req))
-		f.grant(w, req.Card, "card")
+		f.grant(w, req.Card, protocol.SessionCard)
 	})
 	mux.HandleFunc("POST "+protocol.PathAgentGuest, func(w http.ResponseWriter, r *http.Request) {
 		var req protocol.GuestRequest
 		require.NoError(t, json.NewDecoder(r.Body).Decode(&req))
-		f.grant(w, req.Code, "guest")
+		f.grant(w, req.Code, protocol.SessionGuest)
 	})
 	mux.HandleFunc("POST "+protocol.PathAgentExtend, func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -112,7 +112,7 @@ func newTestFleet(t *testing.T) *testFleet {
 	return f
 }
 
-func (f *testFleet) grant(w http.ResponseWriter, who, kind string) {
+func (f *testFleet) grant(w http.ResponseWriter, who string, kind protocol.SessionKind) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.logins++
@@ -124,10 +124,10 @@ func (f *testFleet) grant(w http.ResponseWriter, who, kind string) {
 	json.NewEncoder(w).Encode(f.lastGrant)
 }
 
-func refuse(w http.ResponseWriter, code string) {
+func refuse(w http.ResponseWriter, code protocol.RefusalCode) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusForbidden)
-	json.NewEncoder(w).Encode(protocol.RefusalBody{Error: "refused: " + code, Refusal: protocol.RefusalDetails{Code: code}})
+	json.NewEncoder(w).Encode(protocol.RefusalBody{Error: "refused: " + string(code), Refusal: protocol.RefusalDetails{Code: code}})
 }
 
 // rig is a machine with its parts, as a test sees them.

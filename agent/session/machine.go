@@ -95,7 +95,8 @@ type Machine struct {
 
 // running is the session in progress.
 type running struct {
-	id, kind      string
+	id            string
+	kind          protocol.SessionKind
 	user          string
 	started, ends time.Time
 	endsAtClosing bool
@@ -139,8 +140,8 @@ func (m *Machine) Start() {
 	m.log.Warn("unfinished session found at start: wiping before anyone logs in", "session", mk.SessionID)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.cfg.Emit(protocol.EventSession, protocol.SessionEvent{SessionID: mk.SessionID, Kind: mk.Kind, Phase: "end",
-		StartedAt: mk.StartedAt, EndedAt: m.cfg.Clock.Now().UTC(), Trigger: string(wipe.TriggerRecovery)})
+	m.cfg.Emit(protocol.EventSession, protocol.SessionEvent{SessionID: mk.SessionID, Kind: mk.Kind, Phase: protocol.PhaseEnd,
+		StartedAt: mk.StartedAt, EndedAt: m.cfg.Clock.Now().UTC(), Trigger: wipe.TriggerRecovery})
 	m.emitStateLocked()
 	m.startWipeLocked(mk.SessionID, mk.User, wipe.TriggerRecovery, nil)
 }
@@ -302,7 +303,7 @@ func (m *Machine) admitLocked(now time.Time) error {
 
 // refuseLocked shows a refusal on the kiosk and returns it; toIdle moves
 // the machine back to the welcome screen.
-func (m *Machine) refuseLocked(code, msg string, toIdle bool) error {
+func (m *Machine) refuseLocked(code protocol.RefusalCode, msg string, toIdle bool) error {
 	ref := &localapi.Refusal{Code: code, Message: msg}
 	m.refusal = ref
 	if toIdle {
@@ -324,7 +325,7 @@ func (m *Machine) walkupLocked(now time.Time) error {
 		}
 		length = r.From.Sub(now)
 	}
-	grant := protocol.SessionGrant{SessionID: "walkup-" + randomID(), Kind: "walkup",
+	grant := protocol.SessionGrant{SessionID: "walkup-" + randomID(), Kind: protocol.SessionWalkup,
 		Minutes: int(length / time.Minute), GrantedAt: now}
 	return m.startWithLength(now, grant, length)
 }
@@ -353,7 +354,7 @@ func (m *Machine) startWithLength(now time.Time, g protocol.SessionGrant, length
 		m.log.Error("session not started", "err", err)
 		return m.refuseLocked(localapi.RefusalUnavailable, err.Error(), true)
 	}
-	m.cfg.Emit(protocol.EventSession, protocol.SessionEvent{SessionID: s.id, Kind: s.kind, Phase: "start", StartedAt: now.UTC()})
+	m.cfg.Emit(protocol.EventSession, protocol.SessionEvent{SessionID: s.id, Kind: s.kind, Phase: protocol.PhaseStart, StartedAt: now.UTC()})
 	m.sess, m.refusal, m.activity = s, nil, now
 	m.setLocked(localapi.StateActive, "")
 	m.log.Info("session started", "session", s.id, "kind", s.kind, "ends", s.ends.Format(time.RFC3339))
@@ -411,7 +412,7 @@ func (m *Machine) Extend(ctx context.Context) error {
 func (m *Machine) canExtendLocked(now time.Time) *localapi.Refusal {
 	s := m.sess
 	switch {
-	case s.kind == "walkup":
+	case s.kind == protocol.SessionWalkup:
 		return &localapi.Refusal{Code: localapi.RefusalOffline, Message: "a walk-up session cannot be extended"}
 	case s.extensions >= m.pol.Session.MaxExtensions:
 		return &localapi.Refusal{Code: localapi.RefusalQuotaExhausted,
@@ -453,8 +454,8 @@ func (m *Machine) endAndWipeLocked(trigger wipe.Trigger, done chan<- wipe.Receip
 	s := m.sess
 	now := m.cfg.Clock.Now()
 	used := int((now.Sub(s.started) + time.Minute - 1) / time.Minute)
-	m.cfg.Emit(protocol.EventSession, protocol.SessionEvent{SessionID: s.id, Kind: s.kind, Phase: "end",
-		StartedAt: s.started.UTC(), EndedAt: now.UTC(), MinutesUsed: used, Trigger: string(trigger)})
+	m.cfg.Emit(protocol.EventSession, protocol.SessionEvent{SessionID: s.id, Kind: s.kind, Phase: protocol.PhaseEnd,
+		StartedAt: s.started.UTC(), EndedAt: now.UTC(), MinutesUsed: used, Trigger: trigger})
 	m.log.Info("session ended", "session", s.id, "trigger", trigger)
 	m.setLocked(localapi.StateEnding, "")
 	m.cfg.Publish(m.resetChoices)
@@ -528,7 +529,7 @@ func (m *Machine) setLocked(st localapi.State, reason string) {
 }
 
 func (m *Machine) emitStateLocked() {
-	m.cfg.Emit(protocol.EventState, protocol.StateChange{State: string(m.state), Reason: m.reason})
+	m.cfg.Emit(protocol.EventState, protocol.StateChange{State: m.state, Reason: m.reason})
 }
 
 // publishLocked shows the machine's part of the status; first also sets

@@ -17,7 +17,7 @@ import (
 	"piste/policies/policy"
 )
 
-func refusalCode(t *testing.T, err error) string {
+func refusalCode(t *testing.T, err error) protocol.RefusalCode {
 	t.Helper()
 	var ref *localapi.Refusal
 	require.Truef(t, errors.As(err, &ref), "want a refusal, got %v", err)
@@ -35,25 +35,25 @@ func TestLoginStartsSession(t *testing.T) {
 	st := r.st()
 	assert.Equal(t, localapi.StateActive, st.State)
 	require.NotNil(t, st.Session)
-	assert.Equal(t, "card", st.Session.Kind)
+	assert.Equal(t, protocol.SessionCard, st.Session.Kind)
 	assert.Equal(t, 60, st.Session.MinutesLeft)
 	assert.Equal(t, 3600, st.Session.SecondsLeft)
 	assert.True(t, st.Session.CanExtend)
 	assert.True(t, markerExists(r.dir), "marker written at session start")
 	events := r.sessionEvents()
 	require.Len(t, events, 1)
-	assert.Equal(t, "start", events[0].Phase)
+	assert.Equal(t, protocol.PhaseStart, events[0].Phase)
 	assert.Equal(t, "s20000001", events[0].SessionID)
 
 	assert.Equal(t, localapi.RefusalBusy, refusalCode(t, r.login("20000002")), "a second login while a session runs")
 }
 
 func TestLoginRefusals(t *testing.T) {
-	for _, code := range []string{localapi.RefusalWrongPIN, localapi.RefusalUnknownCard, localapi.RefusalBlocked, localapi.RefusalQuotaExhausted} {
-		t.Run(code, func(t *testing.T) {
+	for _, code := range []protocol.RefusalCode{localapi.RefusalWrongPIN, localapi.RefusalUnknownCard, localapi.RefusalBlocked, localapi.RefusalQuotaExhausted} {
+		t.Run(string(code), func(t *testing.T) {
 			r := newRig(t, nil)
-			r.fleet.refusals["card-"+code] = code
-			assert.Equal(t, code, refusalCode(t, r.login("card-"+code)))
+			r.fleet.refusals["card-"+string(code)] = code
+			assert.Equal(t, code, refusalCode(t, r.login("card-"+string(code))))
 			st := r.st()
 			assert.Equal(t, localapi.StateIdle, st.State)
 			require.NotNil(t, st.Refusal)
@@ -127,8 +127,8 @@ func TestSessionClock(t *testing.T) {
 			assert.Equal(t, "visitor", r.wiper.last(t).User)
 			ev := r.sessionEvents()
 			require.Len(t, ev, 2)
-			assert.Equal(t, "end", ev[1].Phase)
-			assert.Equal(t, string(tc.trigger), ev[1].Trigger)
+			assert.Equal(t, protocol.PhaseEnd, ev[1].Phase)
+			assert.Equal(t, tc.trigger, ev[1].Trigger)
 			assert.False(t, markerExists(r.dir), "marker removed after the verified wipe")
 			assert.Nil(t, r.st().Session)
 		})
@@ -176,7 +176,7 @@ func TestExtend(t *testing.T) {
 		fleetGrants int
 		maxExt      int
 		before      int // extensions done first
-		wantCode    string
+		wantCode    protocol.RefusalCode
 		wantMinutes int
 	}{
 		{name: "allowed", fleetGrants: 15, maxExt: 2, wantMinutes: 60 - 56 + 15},
@@ -216,7 +216,7 @@ func TestOfflineAtLogin(t *testing.T) {
 		name        string
 		mode        policy.OfflineMode
 		reservation *protocol.Reservation
-		wantCode    string
+		wantCode    protocol.RefusalCode
 		wantMinutes int
 	}{
 		{name: "walkup", mode: policy.OfflineAllowWalkup, wantMinutes: 30},
@@ -242,13 +242,13 @@ func TestOfflineAtLogin(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.NotNil(t, st.Session)
-			assert.Equal(t, "walkup", st.Session.Kind)
+			assert.Equal(t, protocol.SessionWalkup, st.Session.Kind)
 			assert.Equal(t, tc.wantMinutes, st.Session.MinutesLeft)
 			assert.False(t, st.Session.CanExtend)
 			assert.Equal(t, localapi.RefusalOffline, refusalCode(t, r.m.Extend(context.Background())))
 			ev := r.sessionEvents()
 			require.Len(t, ev, 1)
-			assert.Equal(t, "walkup", ev[0].Kind)
+			assert.Equal(t, protocol.SessionWalkup, ev[0].Kind)
 		})
 	}
 }
@@ -367,8 +367,8 @@ func TestRecoveryWipesBeforeIdle(t *testing.T) {
 			assert.Equal(t, "s20000001", req.SessionID)
 			ev := r.sessionEvents()
 			require.Len(t, ev, 1)
-			assert.Equal(t, "end", ev[0].Phase)
-			assert.Equal(t, "recovery", ev[0].Trigger)
+			assert.Equal(t, protocol.PhaseEnd, ev[0].Phase)
+			assert.Equal(t, wipe.TriggerRecovery, ev[0].Trigger)
 			if fail {
 				assert.Equal(t, localapi.StateOutOfService, r.st().State)
 				assert.True(t, markerExists(r.dir))

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"piste/fleet/protocol"
 	"piste/internal/atomicfile"
 )
 
@@ -20,10 +21,10 @@ const MarkerFile = "session.json"
 // Marker holds no patron data: only what the recovery wipe and its
 // receipt need.
 type Marker struct {
-	SessionID string    `json:"session_id"`
-	Kind      string    `json:"kind"`
-	User      string    `json:"user"` // the kiosk account the session ran as
-	StartedAt time.Time `json:"started_at"`
+	SessionID string               `json:"session_id"`
+	Kind      protocol.SessionKind `json:"kind"`
+	User      string               `json:"user"` // the kiosk account the session ran as
+	StartedAt time.Time            `json:"started_at"`
 }
 
 func writeMarker(dir string, m Marker) error {

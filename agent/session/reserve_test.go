@@ -24,7 +24,7 @@ func TestHTTPFleetReserve(t *testing.T) {
 		status      int
 		body        string
 		unreachable bool
-		code        string
+		code        protocol.RefusalCode
 	}{
 		{name: "reserved", status: 200, body: `{"reservation":{"id":"r-1","from":"2026-11-27T14:00:00Z","until":"2026-11-27T14:30:00Z","card_hint":"0002"}}`},
 		{name: "refused", status: 409, body: `{"error":"closes","refusal":{"code":"closed"}}`, code: localapi.RefusalClosed},

@@ -11,18 +11,19 @@ import (
 	"strings"
 	"time"
 
+	"piste/fleet/protocol"
 	"piste/internal/atomicfile"
 )
 
 // Config is what enrollment wrote.
 type Config struct {
-	Server      string    `json:"server"`
-	Fingerprint string    `json:"server_fingerprint,omitempty"`
-	TerminalID  string    `json:"terminal_id"`
-	Name        string    `json:"name"`
-	Branch      string    `json:"branch"`
-	Kind        string    `json:"kind"`
-	EnrolledAt  time.Time `json:"enrolled_at"`
+	Server      string                `json:"server"`
+	Fingerprint string                `json:"server_fingerprint,omitempty"`
+	TerminalID  string                `json:"terminal_id"`
+	Name        string                `json:"name"`
+	Branch      string                `json:"branch"`
+	Kind        protocol.TerminalKind `json:"kind"`
+	EnrolledAt  time.Time             `json:"enrolled_at"`
 }
 
 const (

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"piste/fleet/protocol"
 )
 
 // Step names used in receipts.
@@ -20,44 +22,13 @@ const (
 	StepVerify    = "verify"
 )
 
-// Receipt is the record of one wipe. It is what the agent reports to the
-// fleet and what decides whether the terminal stays in service.
-type Receipt struct {
-	SessionID string        `json:"session_id"`
-	Trigger   Trigger       `json:"trigger"`
-	User      string        `json:"user"`
-	Strategy  Strategy      `json:"strategy,omitempty"`
-	StartedAt time.Time     `json:"started_at"`
-	EndedAt   time.Time     `json:"ended_at"`
-	Duration  time.Duration `json:"duration_ns"`
-	// FilesRemoved counts removed entries other than directories, and
-	// BytesRemoved the size of the regular files among them. With the tmpfs
-	// and overlay strategies they count what the discarded mount held: the
-	// whole home for tmpfs, only the visitor's changes for overlay.
-	FilesRemoved   int64 `json:"files_removed"`
-	BytesRemoved   int64 `json:"bytes_removed"`
-	ProcessesEnded int   `json:"processes_ended"`
-	// Verified is true only when every step ran without failure and the
-	// independent check found nothing of the visitor left.
-	Verified     bool      `json:"verified"`
-	Failures     []Failure `json:"failures,omitempty"`
-	StepsRun     []string  `json:"steps_run"`
-	StepsSkipped []string  `json:"steps_skipped,omitempty"`
-}
+// Receipt is the record of one wipe: what the agent reports to the fleet
+// and what decides whether the terminal stays in service. It is the wire
+// type itself, so the two sides cannot drift apart.
+type Receipt = protocol.WipeReceipt
 
 // Failure is one thing the wipe could not do or found left over.
-type Failure struct {
-	Step  string `json:"step"`
-	Path  string `json:"path,omitempty"`
-	Error string `json:"error"`
-}
-
-func (f Failure) String() string {
-	if f.Path == "" {
-		return fmt.Sprintf("%s: %s", f.Step, f.Error)
-	}
-	return fmt.Sprintf("%s: %q: %s", f.Step, f.Path, f.Error)
-}
+type Failure = protocol.WipeFailure
 
 // maxFailures caps the failures kept in one receipt: a hostile home can hold
 // millions of bad entries, and the first ones are enough to act on.

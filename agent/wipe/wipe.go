@@ -7,39 +7,36 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"piste/fleet/protocol"
 )
 
-// Trigger says why a session ended and the wipe ran.
-type Trigger string
+// Trigger says why a session ended and the wipe ran. It is the wire type,
+// so a receipt means the same on both sides.
+type Trigger = protocol.WipeTrigger
 
 // The triggers a session can end with.
 const (
-	TriggerVisitorEnd Trigger = "visitor_end" // the visitor pressed "end session"
-	TriggerTimeout    Trigger = "timeout"     // the session ran out of time
-	TriggerIdle       Trigger = "idle"        // nobody touched the terminal for too long
-	TriggerClosing    Trigger = "closing"     // the library is closing
-	TriggerRemote     Trigger = "remote"      // an admin ended the session from the fleet
-	TriggerRecovery   Trigger = "recovery"    // start-up after a crash or power loss
+	TriggerVisitorEnd = protocol.TriggerVisitorEnd
+	TriggerTimeout    = protocol.TriggerTimeout
+	TriggerIdle       = protocol.TriggerIdle
+	TriggerClosing    = protocol.TriggerClosing
+	TriggerRemote     = protocol.TriggerRemote
+	TriggerRecovery   = protocol.TriggerRecovery
 )
 
 // Triggers lists every known trigger.
 var Triggers = []Trigger{TriggerVisitorEnd, TriggerTimeout, TriggerIdle, TriggerClosing, TriggerRemote, TriggerRecovery}
 
-// Strategy names how the home directory is put back to the skeleton.
-type Strategy string
+// Strategy names how the home directory is put back to the skeleton
+// (see protocol.WipeStrategy for each).
+type Strategy = protocol.WipeStrategy
 
 // The home reset strategies.
 const (
-	// StrategyTmpfs mounts a fresh tmpfs on the home and copies the skeleton
-	// into it. It is preferred where mounting works.
-	StrategyTmpfs Strategy = "tmpfs"
-	// StrategyOverlay mounts an overlay with a private copy of the skeleton
-	// as the lower layer and the visitor's writes on a tmpfs: nothing is
-	// copied per session, whatever the skeleton's size.
-	StrategyOverlay Strategy = "overlay"
-	// StrategyFiles resets the home file by file. It needs no mount support
-	// and keeps files that already match the skeleton.
-	StrategyFiles Strategy = "files"
+	StrategyTmpfs   = protocol.StrategyTmpfs
+	StrategyOverlay = protocol.StrategyOverlay
+	StrategyFiles   = protocol.StrategyFiles
 )
 
 // DefaultGrace is how long processes get between SIGTERM and SIGKILL when a

@@ -20,6 +20,7 @@ import (
 	"piste/fleet/httpio"
 	"piste/fleet/hub"
 	"piste/fleet/policies"
+	"piste/fleet/protocol"
 	"piste/fleet/staff"
 	"piste/fleet/store"
 	"piste/fleet/terminals"
@@ -95,7 +96,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/auth/login", a.login)
 	mux.HandleFunc("POST /api/v1/auth/logout", a.logout)
 	mux.Handle("GET /api/v1/auth/me", a.staff(a.me))
-	mux.HandleFunc("POST /api/v1/enroll", a.enroll)
+	mux.HandleFunc("POST "+protocol.PathEnroll, a.enroll)
 	mux.Handle("GET /api/v1/branches", a.staff(a.branches))
 	mux.Handle("POST /api/v1/enroll-codes", a.role(RoleAdmin, a.newEnrollCode))
 	mux.Handle("GET /api/v1/terminals", a.role(RoleAdmin, a.terminals))
@@ -166,6 +167,17 @@ func (a *API) fail(w http.ResponseWriter, what string, err error) {
 // refusal itself.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err := httpio.Decode(w, r, v); err != nil {
+		httpio.WriteError(w, nil, "read body", err)
+		return false
+	}
+	return true
+}
+
+// decodeAgent reads an agent's request body like decode but ignores fields
+// this fleet does not know: a newer agent may add them within the protocol
+// version (docs/protocol.md, "Versions").
+func decodeAgent(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := httpio.DecodeAgent(w, r, v); err != nil {
 		httpio.WriteError(w, nil, "read body", err)
 		return false
 	}

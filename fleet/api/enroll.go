@@ -7,30 +7,13 @@ import (
 
 	"piste/fleet/auth"
 	"piste/fleet/changes"
+	"piste/fleet/protocol"
 	"piste/fleet/store"
 )
 
-// EnrollRequest is what an agent sends to join the fleet.
-type EnrollRequest struct {
-	Code         string `json:"code"`
-	Name         string `json:"name"`
-	Kind         string `json:"kind"`
-	Hostname     string `json:"hostname"`
-	OS           string `json:"os"`
-	AgentVersion string `json:"agent_version"`
-}
-
-// EnrollResponse carries the terminal's identity and its one-time-shown token.
-type EnrollResponse struct {
-	TerminalID string `json:"terminal_id"`
-	Name       string `json:"name"`
-	Branch     string `json:"branch"`
-	Token      string `json:"token"`
-}
-
 func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
-	var req EnrollRequest
-	if !decode(w, r, &req) {
+	var req protocol.EnrollRequest
+	if !decodeAgent(w, r, &req) {
 		return
 	}
 	if req.Code == "" {
@@ -38,9 +21,9 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Kind == "" {
-		req.Kind = "pc"
+		req.Kind = protocol.KindPC
 	}
-	if req.Kind != "pc" && req.Kind != "screen" {
+	if !req.Kind.Valid() {
 		writeFieldError(w, "kind", "kind must be pc or screen, got %q", req.Kind)
 		return
 	}
@@ -64,7 +47,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 	}
 	token := auth.NewToken()
 	t, err := a.Store.Enroll(r.Context(), auth.HashToken(auth.NormalizeCode(req.Code)), store.Terminal{
-		ID: id, Name: req.Name, Kind: req.Kind, TokenHash: auth.HashToken(token),
+		ID: id, Name: req.Name, Kind: string(req.Kind), TokenHash: auth.HashToken(token),
 		Hostname: req.Hostname, OS: req.OS, AgentVersion: req.AgentVersion,
 	}, now)
 	switch {
@@ -87,7 +70,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Changes.Publish(changes.Change{Kind: changes.TerminalChanged, Terminal: t.ID, Branch: t.Branch})
-	writeJSON(w, http.StatusCreated, EnrollResponse{TerminalID: t.ID, Name: t.Name, Branch: t.Branch, Token: token})
+	writeJSON(w, http.StatusCreated, protocol.EnrollResponse{TerminalID: t.ID, Name: t.Name, Branch: t.Branch, Token: token})
 }
 
 type enrollCodeRequest struct {

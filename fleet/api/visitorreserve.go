@@ -17,7 +17,7 @@ func (a *API) agentReserve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req protocol.ReserveRequest
-	if !decode(w, r, &req) {
+	if !decodeAgent(w, r, &req) {
 		return
 	}
 	switch {

@@ -54,7 +54,7 @@ func (a *API) agentLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req protocol.LoginRequest
-	if !decode(w, r, &req) {
+	if !decodeAgent(w, r, &req) {
 		return
 	}
 	if strings.TrimSpace(req.Card) == "" {
@@ -84,7 +84,7 @@ func (a *API) agentGuest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req protocol.GuestRequest
-	if !decode(w, r, &req) {
+	if !decodeAgent(w, r, &req) {
 		return
 	}
 	if strings.TrimSpace(req.Code) == "" || len(req.Code) > 64 {

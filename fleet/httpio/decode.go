@@ -18,12 +18,20 @@ const MaxBody = 64 << 10
 // oversized body, unknown fields, a wrong type and trailing data are
 // refused with an error naming the problem and, where there is one, the
 // field. Status maps the error to 415, 413 or 400.
-func Decode(w http.ResponseWriter, r *http.Request, v any) error {
+func Decode(w http.ResponseWriter, r *http.Request, v any) error { return decode(w, r, v, true) }
+
+// DecodeAgent reads an agent's JSON body like Decode but ignores fields it
+// does not know: a newer agent may add them within the protocol version.
+func DecodeAgent(w http.ResponseWriter, r *http.Request, v any) error { return decode(w, r, v, false) }
+
+func decode(w http.ResponseWriter, r *http.Request, v any, strict bool) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return &statusError{http.StatusUnsupportedMediaType, "body must be application/json, got " + ct}
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}

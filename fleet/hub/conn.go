@@ -200,17 +200,23 @@ func (c *conn) handle(frame []byte) error {
 		c.hub.metrics.CommandsDelivered.Inc()
 		return nil
 	default:
-		return &protocol.UnknownTypeError{Type: env.Type}
+		// A newer agent may send frame types this fleet does not know
+		// (docs/protocol.md, "Versions"); they are ignored, not a fault.
+		if unknownFrameTypes.First(env.Type) {
+			c.hub.log.Info("ignoring agent frames of a type this fleet does not know", "type", env.Type,
+				"terminal", c.terminal.ID)
+		}
+		return nil
 	}
 }
 
+// unknownFrameTypes are the frame types from newer agents logged so far.
+var unknownFrameTypes protocol.UnknownTypes
+
 // closeFor closes the connection with the close code that names err.
 func (c *conn) closeFor(err error) {
-	var unknown *protocol.UnknownTypeError
 	var version *protocol.VersionError
 	switch {
-	case errors.As(err, &unknown):
-		c.close(protocol.CloseUnknownType, err.Error())
 	case errors.As(err, &version):
 		c.close(protocol.CloseVersion, err.Error())
 	case errors.Is(err, protocol.ErrMalformed):

@@ -179,13 +179,6 @@ func (h *Hub) Online(id string) (bool, time.Time) {
 	return true, c.lastSeen()
 }
 
-// OnlineCount is the number of connected terminals.
-func (h *Hub) OnlineCount() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.conns)
-}
-
 // Deliver sends a queued command to its terminal if it is online. A
 // terminal that is offline gets it from its queue when it reconnects.
 func (h *Hub) Deliver(cmd store.Command) {

@@ -50,7 +50,6 @@ const (
 	EventCommandResult = "command_result"
 	EventSession       = "session"
 	EventWipe          = "wipe"
-	EventHelp          = "help"
 	EventTest          = "test" // synthetic events from simulated terminals
 )
 
@@ -74,10 +73,13 @@ var CommandTypes = []string{
 
 // WebSocket close codes (4000–4999 are for applications).
 const (
-	CloseProtocolError  = 4000 // malformed envelope
-	CloseUnauthorized   = 4001 // unknown or revoked terminal token
-	CloseVersion        = 4002 // unsupported protocol version
-	CloseUnknownType    = 4003 // unknown message type
+	CloseProtocolError = 4000 // malformed envelope
+	CloseUnauthorized  = 4001 // unknown or revoked terminal token
+	CloseVersion       = 4002 // unsupported protocol version
+	// CloseUnknownType is retired: since unknown frame types are ignored
+	// (docs/protocol.md, "Versions"), neither side sends it. The number
+	// stays reserved so that it never means anything else.
+	CloseUnknownType    = 4003
 	CloseReplaced       = 4004 // the same terminal connected again
 	CloseServerShutdown = 4005 // fleet is stopping; reconnect later
 )
@@ -92,11 +94,11 @@ type Envelope struct {
 
 // Hello is the body of the agent's first frame.
 type Hello struct {
-	AgentVersion string `json:"agent_version"`
-	Kind         string `json:"kind"` // pc | screen
-	Hostname     string `json:"hostname,omitempty"`
-	OS           string `json:"os,omitempty"`
-	State        string `json:"state,omitempty"`
+	AgentVersion string        `json:"agent_version"`
+	Kind         TerminalKind  `json:"kind"`
+	Hostname     string        `json:"hostname,omitempty"`
+	OS           string        `json:"os,omitempty"`
+	State        TerminalState `json:"state,omitempty"`
 	// Epoch identifies the agent's outbox; Seq values are unique within it.
 	Epoch string `json:"epoch"`
 }
@@ -141,9 +143,9 @@ type Command struct {
 
 // CommandResult is the data of a command_result event.
 type CommandResult struct {
-	CommandID string `json:"command_id"`
-	Status    string `json:"status"` // done | failed
-	Error     string `json:"error,omitempty"`
+	CommandID string        `json:"command_id"`
+	Status    CommandStatus `json:"status"` // CommandDone or CommandFailed
+	Error     string        `json:"error,omitempty"`
 }
 
 // Health is the data of a health event.
@@ -157,25 +159,23 @@ type Health struct {
 
 // StateChange is the data of a state event.
 type StateChange struct {
-	State  string `json:"state"`
-	Reason string `json:"reason,omitempty"`
+	State  TerminalState `json:"state"`
+	Reason string        `json:"reason,omitempty"`
 }
 
 // ErrMalformed is wrapped by every decoding error.
 var ErrMalformed = errors.New("malformed envelope")
 
-// knownTypes are the frame types a peer may send.
+// knownTypes are the frame types this build knows.
 var knownTypes = map[string]bool{
 	TypeHello: true, TypeWelcome: true, TypeEvent: true, TypeAck: true,
 	TypeCommand: true, TypePolicy: true, TypeNotice: true,
 }
 
-// UnknownTypeError reports a frame of a type this build does not know.
-type UnknownTypeError struct{ Type string }
-
-func (e *UnknownTypeError) Error() string {
-	return fmt.Sprintf("unknown message type %q", e.Type)
-}
+// KnownType reports whether this build knows frames of type typ. A peer
+// ignores a well-formed frame of a type it does not know: a newer peer may
+// add frame types within the same protocol version.
+func KnownType(typ string) bool { return knownTypes[typ] }
 
 // VersionError reports a frame of another protocol version.
 type VersionError struct{ Got int }
@@ -184,7 +184,9 @@ func (e *VersionError) Error() string {
 	return fmt.Sprintf("unsupported protocol version %d (this side speaks %d)", e.Got, Version)
 }
 
-// Decode parses and checks one frame.
+// Decode parses and checks one frame's envelope: its size, version, type
+// and id. It accepts a type this build does not know, so that the caller can
+// ignore it (see KnownType); a newer peer may send one.
 func Decode(frame []byte) (Envelope, error) {
 	var env Envelope
 	if len(frame) > MaxFrameBytes {
@@ -199,8 +201,8 @@ func Decode(frame []byte) (Envelope, error) {
 	if env.Type == "" {
 		return env, fmt.Errorf("%w: missing type", ErrMalformed)
 	}
-	if !knownTypes[env.Type] {
-		return env, &UnknownTypeError{Type: env.Type}
+	if len(env.Type) > 64 {
+		return env, fmt.Errorf("%w: type must be at most 64 characters", ErrMalformed)
 	}
 	if env.ID == "" || len(env.ID) > 128 {
 		return env, fmt.Errorf("%w: id must be 1 to 128 characters", ErrMalformed)

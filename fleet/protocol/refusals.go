@@ -1,23 +1,25 @@
 package protocol
 
-// Refusal codes the fleet puts in a RefusalBody. They are the kiosk's own
-// refusal codes (agent/localapi), so the agent passes them on unchanged.
-const (
-	RefusalWrongPIN       = "wrong_pin"
-	RefusalUnknownCard    = "unknown_card"
-	RefusalBlocked        = "blocked"
-	RefusalFees           = "fees"
-	RefusalQuotaExhausted = "quota_exhausted"
-	RefusalLockedOut      = "locked_out"
-	RefusalReserved       = "reserved"
-	RefusalClosed         = "closed"
-	RefusalInvalidGuest   = "invalid_guest_code"
-	RefusalUnavailable    = "service_unavailable"
-)
+// RefusalCode says why a visitor was turned away. The kiosk has a
+// translated text for each, so a new code needs a new text there first.
+type RefusalCode string
 
-// Session kinds in a SessionGrant and a SessionEvent.
+// Refusal codes the fleet puts in a RefusalBody. The agent passes them on
+// to the kiosk unchanged, and adds RefusalOffline and RefusalBusy of its own.
 const (
-	SessionCard   = "card"
-	SessionGuest  = "guest"
-	SessionWalkup = "walkup"
+	RefusalWrongPIN       RefusalCode = "wrong_pin"
+	RefusalUnknownCard    RefusalCode = "unknown_card"
+	RefusalBlocked        RefusalCode = "blocked"
+	RefusalFees           RefusalCode = "fees"
+	RefusalQuotaExhausted RefusalCode = "quota_exhausted"
+	RefusalLockedOut      RefusalCode = "locked_out" // too many wrong PINs; see RetryAfterSeconds
+	RefusalReserved       RefusalCode = "reserved"
+	RefusalClosed         RefusalCode = "closed"
+	RefusalInvalidGuest   RefusalCode = "invalid_guest_code"
+	RefusalUnavailable    RefusalCode = "service_unavailable"
+	// RefusalOffline: the fleet is unreachable and the offline policy
+	// allows no walk-up session.
+	RefusalOffline RefusalCode = "offline_denied"
+	// RefusalBusy: the terminal is not idle (a session runs, or a wipe).
+	RefusalBusy RefusalCode = "busy"
 )

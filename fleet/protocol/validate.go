@@ -64,7 +64,7 @@ func (h Health) Validate() error {
 // Validate checks a state change: it names a state.
 func (s StateChange) Validate() error {
 	if s.State == "" || len(s.State) > 64 {
-		return fmt.Errorf("state must be 1 to 64 characters, got %q", truncate(s.State))
+		return fmt.Errorf("state must be 1 to 64 characters, got %q", truncate(string(s.State)))
 	}
 	if len(s.Reason) > 1024 {
 		return fmt.Errorf("reason must be at most 1024 characters, got %d", len(s.Reason))
@@ -77,8 +77,8 @@ func (r CommandResult) Validate() error {
 	if r.CommandID == "" || len(r.CommandID) > 128 {
 		return fmt.Errorf("command_id must be 1 to 128 characters, got %q", truncate(r.CommandID))
 	}
-	if r.Status != "done" && r.Status != "failed" {
-		return fmt.Errorf("status must be done or failed, got %q", truncate(r.Status))
+	if r.Status != CommandDone && r.Status != CommandFailed {
+		return fmt.Errorf("status must be done or failed, got %q", truncate(string(r.Status)))
 	}
 	return nil
 }
@@ -90,7 +90,7 @@ func (s SessionEvent) Validate() error {
 	}
 	// A newer agent may add phases; the fleet acts on "end" only.
 	if s.Phase == "" || len(s.Phase) > 32 {
-		return fmt.Errorf("phase must be 1 to 32 characters, got %q", truncate(s.Phase))
+		return fmt.Errorf("phase must be 1 to 32 characters, got %q", truncate(string(s.Phase)))
 	}
 	if s.MinutesUsed < 0 {
 		return fmt.Errorf("minutes_used must not be negative, got %d", s.MinutesUsed)

@@ -28,8 +28,8 @@ type GuestRequest struct {
 
 // SessionGrant is the fleet's yes: how long this session may run.
 type SessionGrant struct {
-	SessionID string `json:"session_id"`
-	Kind      string `json:"kind"` // card | guest
+	SessionID string      `json:"session_id"`
+	Kind      SessionKind `json:"kind"` // SessionCard or SessionGuest
 	// Minutes already accounts for the daily quota, the branch's closing
 	// time and the next reservation of this terminal.
 	Minutes          int       `json:"minutes"`
@@ -44,8 +44,8 @@ type Extension struct {
 	Minutes int `json:"minutes"` // added to the session
 }
 
-// RefusalBody is the fleet's no, as the body of a 4xx answer. Code is one
-// of the localapi refusal codes, which the kiosk translates.
+// RefusalBody is the fleet's no, as the body of a 4xx answer. Its code is
+// one the kiosk translates.
 type RefusalBody struct {
 	Error   string         `json:"error"`
 	Refusal RefusalDetails `json:"refusal"`
@@ -53,21 +53,21 @@ type RefusalBody struct {
 
 // RefusalDetails says why, and when to try again.
 type RefusalDetails struct {
-	Code              string `json:"code"`
-	RetryAfterSeconds int    `json:"retry_after_seconds,omitempty"`
+	Code              RefusalCode `json:"code"`
+	RetryAfterSeconds int         `json:"retry_after_seconds,omitempty"`
 }
 
 // SessionEvent is the data of a session event: a session starting or
 // ending on the terminal, including anonymous walk-up sessions the agent
 // ran while the fleet was unreachable.
 type SessionEvent struct {
-	SessionID   string    `json:"session_id"`
-	Kind        string    `json:"kind"`  // card | guest | walkup
-	Phase       string    `json:"phase"` // start | end
-	StartedAt   time.Time `json:"started_at"`
-	EndedAt     time.Time `json:"ended_at,omitzero"`
-	MinutesUsed int       `json:"minutes_used,omitempty"`
-	Trigger     string    `json:"trigger,omitempty"` // visitor_end, timeout, idle, closing, remote, recovery
+	SessionID   string       `json:"session_id"`
+	Kind        SessionKind  `json:"kind"`
+	Phase       SessionPhase `json:"phase"`
+	StartedAt   time.Time    `json:"started_at"`
+	EndedAt     time.Time    `json:"ended_at,omitzero"`
+	MinutesUsed int          `json:"minutes_used,omitempty"`
+	Trigger     WipeTrigger  `json:"trigger,omitempty"` // why it ended
 }
 
 // Notice kinds carried in a notice frame.

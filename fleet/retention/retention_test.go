@@ -45,7 +45,7 @@ func at(s string) time.Time {
 // grant stores a card session granted at a time for some minutes.
 func (f *fixture) grant(id, card, day string, granted time.Time, minutes int) {
 	_, err := f.st.GrantSession(f.ctx, store.VisitorSession{ID: id, TerminalID: "t-1", Branch: "kallio",
-		Kind: protocol.SessionCard, CardHash: card, Day: day, GrantedAt: granted},
+		Kind: string(protocol.SessionCard), CardHash: card, Day: day, GrantedAt: granted},
 		func(int) (int, error) { return minutes, nil })
 	require.NoError(f.t, err)
 }
@@ -60,8 +60,8 @@ func (f *fixture) event(kind string, received time.Time, data any) {
 	require.NoError(f.t, err)
 }
 
-func (f *fixture) endSession(id, kind string, started, ended time.Time, minutes int) {
-	f.event(protocol.EventSession, ended, protocol.SessionEvent{SessionID: id, Kind: kind, Phase: "end",
+func (f *fixture) endSession(id string, kind protocol.SessionKind, started, ended time.Time, minutes int) {
+	f.event(protocol.EventSession, ended, protocol.SessionEvent{SessionID: id, Kind: kind, Phase: protocol.PhaseEnd,
 		StartedAt: started, EndedAt: ended, MinutesUsed: minutes})
 }
 
@@ -130,8 +130,8 @@ func TestPruneTurnsOldVisitorRowsIntoDailyStatistics(t *testing.T) {
 	require.NoError(t, f.st.Audit(ctx, store.AuditEntry{At: at("2026-01-01 00:00"), Actor: "cli", Action: "new", Target: "x"}))
 
 	// Refusals are counted as they happen and never kept as rows.
-	require.NoError(t, f.st.CountRefusal(ctx, "kallio", "2026-06-10", protocol.RefusalWrongPIN))
-	require.NoError(t, f.st.CountRefusal(ctx, "kallio", "2026-06-10", protocol.RefusalWrongPIN))
+	require.NoError(t, f.st.CountRefusal(ctx, "kallio", "2026-06-10", string(protocol.RefusalWrongPIN)))
+	require.NoError(t, f.st.CountRefusal(ctx, "kallio", "2026-06-10", string(protocol.RefusalWrongPIN)))
 
 	p := &Pruner{Store: f.st, Config: Defaults(), Now: func() time.Time { return now }}
 	pruned, err := p.Once(ctx)
@@ -142,14 +142,14 @@ func TestPruneTurnsOldVisitorRowsIntoDailyStatistics(t *testing.T) {
 	stats, err := f.st.DailyStats(ctx, "kallio", "2026-06-01", "2026-06-30")
 	require.NoError(t, err)
 	assert.Equal(t, []store.DailyStat{
-		{Branch: "kallio", Day: "2026-06-05", Metric: store.StatMinutes, Key: protocol.SessionCard, N: 55},
-		{Branch: "kallio", Day: "2026-06-05", Metric: store.StatMinutes, Key: protocol.SessionWalkup, N: 20},
+		{Branch: "kallio", Day: "2026-06-05", Metric: store.StatMinutes, Key: string(protocol.SessionCard), N: 55},
+		{Branch: "kallio", Day: "2026-06-05", Metric: store.StatMinutes, Key: string(protocol.SessionWalkup), N: 20},
 		{Branch: "kallio", Day: "2026-06-05", Metric: store.StatReservations, Key: store.ReservationBooked, N: 1},
 		{Branch: "kallio", Day: "2026-06-05", Metric: store.StatReservationsClaimed, Key: store.ReservationBooked, N: 1},
-		{Branch: "kallio", Day: "2026-06-05", Metric: store.StatSessions, Key: protocol.SessionCard, N: 2},
-		{Branch: "kallio", Day: "2026-06-05", Metric: store.StatSessions, Key: protocol.SessionWalkup, N: 1},
+		{Branch: "kallio", Day: "2026-06-05", Metric: store.StatSessions, Key: string(protocol.SessionCard), N: 2},
+		{Branch: "kallio", Day: "2026-06-05", Metric: store.StatSessions, Key: string(protocol.SessionWalkup), N: 1},
 		{Branch: "kallio", Day: "2026-06-09", Metric: store.StatReservations, Key: store.ReservationQueue, N: 1},
-		{Branch: "kallio", Day: "2026-06-10", Metric: store.StatRefusals, Key: protocol.RefusalWrongPIN, N: 2},
+		{Branch: "kallio", Day: "2026-06-10", Metric: store.StatRefusals, Key: string(protocol.RefusalWrongPIN), N: 2},
 	}, stats)
 
 	// What quotas and reservations still need stays.

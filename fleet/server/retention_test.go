@@ -28,8 +28,8 @@ func TestRefusedLoginsAreCountedWithoutTheCard(t *testing.T) {
 	stats, err := f.srv.Store.DailyStats(context.Background(), "kallio", day, day)
 	require.NoError(t, err)
 	assert.Equal(t, []store.DailyStat{
-		{Branch: "kallio", Day: day, Metric: store.StatRefusals, Key: protocol.RefusalBlocked, N: 1},
-		{Branch: "kallio", Day: day, Metric: store.StatRefusals, Key: protocol.RefusalWrongPIN, N: 1},
+		{Branch: "kallio", Day: day, Metric: store.StatRefusals, Key: string(protocol.RefusalBlocked), N: 1},
+		{Branch: "kallio", Day: day, Metric: store.StatRefusals, Key: string(protocol.RefusalWrongPIN), N: 1},
 	}, stats)
 }
 

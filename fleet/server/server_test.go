@@ -270,7 +270,6 @@ func TestLinkClosesBadPeersWithReasonAndServesOthers(t *testing.T) {
 	}{
 		{"not json", []string{`{{{`}, protocol.CloseProtocolError, "malformed envelope"},
 		{"first frame not hello", []string{`{"v":1,"id":"x","type":"event","body":{}}`}, protocol.CloseProtocolError, "first frame must be hello"},
-		{"unknown type", []string{"HELLO", `{"v":1,"id":"x","type":"selfdestruct"}`}, protocol.CloseUnknownType, "unknown message type"},
 		{"wrong version", []string{"HELLO", `{"v":9,"id":"x","type":"event"}`}, protocol.CloseVersion, "unsupported protocol version 9"},
 		{"event without seq", []string{"HELLO", `{"v":1,"id":"x","type":"event","body":{"epoch":"bad","kind":"health","at":"2026-01-01T00:00:00Z"}}`}, protocol.CloseProtocolError, "seq must be positive"},
 		{"event of another epoch", []string{"HELLO", `{"v":1,"id":"x","type":"event","body":{"epoch":"other","seq":1,"kind":"test","at":"2026-01-01T00:00:00Z"}}`}, protocol.CloseProtocolError, "epoch differs"},

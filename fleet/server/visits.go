@@ -46,7 +46,7 @@ func newVisits(cfg Config, st *store.Store, h *hub.Hub, bus *changes.Bus, log *s
 				return
 			}
 			var sc protocol.StateChange
-			if json.Unmarshal(in.Event.Data, &sc) == nil && sc.State == "idle" {
+			if json.Unmarshal(in.Event.Data, &sc) == nil && sc.State == protocol.StateIdle {
 				v.TerminalIdle(ctx, in.TerminalID)
 			}
 		},

@@ -4,15 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"piste/fleet/protocol"
 )
 
-// Command statuses.
+// Command statuses, as stored and shown (see protocol.CommandStatus).
 const (
-	CommandQueued    = "queued"
-	CommandDelivered = "delivered"
-	CommandDone      = "done"
-	CommandFailed    = "failed"
-	CommandExpired   = "expired"
+	CommandQueued    = string(protocol.CommandQueued)
+	CommandDelivered = string(protocol.CommandDelivered)
+	CommandDone      = string(protocol.CommandDone)
+	CommandFailed    = string(protocol.CommandFailed)
+	CommandExpired   = string(protocol.CommandExpired)
 )
 
 // Command is an admin's instruction to one terminal.

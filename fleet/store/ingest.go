@@ -136,7 +136,7 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 		}
 		// An admin fixed the terminal (or a retried wipe passed): it is
 		// no longer out of service, so its wipe alert is settled.
-		if sc.State != "out_of_service" {
+		if sc.State != protocol.StateOutOfService {
 			if err := closeAlerts(ctx, tx, in.TerminalID, AlertWipeFailed, ev.At); err != nil {
 				return err
 			}
@@ -161,7 +161,7 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 			return err
 		}
 		status := CommandDone
-		if r.Status == CommandFailed {
+		if r.Status == protocol.CommandFailed {
 			status = CommandFailed
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE commands SET status = ?, finished_at = ?, error = ?,

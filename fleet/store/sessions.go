@@ -241,7 +241,7 @@ func applySession(ctx context.Context, tx *sql.Tx, terminalID string, ev protoco
 		(id, terminal_id, branch, kind, day, granted_at, ends_at, reserved_min)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT(id) DO NOTHING`,
 		se.SessionID, terminalID, branch, kind, started.UTC().Format(time.DateOnly), ms(started), ms(started))
-	if err != nil || se.Phase != "end" {
+	if err != nil || se.Phase != protocol.PhaseEnd {
 		return err
 	}
 	ended := se.EndedAt

@@ -59,7 +59,7 @@ func applyWipe(ctx context.Context, tx *sql.Tx, terminalID string, ev protocol.E
 // wipeDetail says in one line what went wrong.
 func wipeDetail(r protocol.WipeReceipt) string {
 	if len(r.Failures) == 0 {
-		return "wipe not verified (trigger " + r.Trigger + ")"
+		return "wipe not verified (trigger " + string(r.Trigger) + ")"
 	}
 	parts := make([]string, 0, 3)
 	for i, f := range r.Failures {

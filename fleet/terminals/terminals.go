@@ -13,6 +13,7 @@ import (
 	"piste/fleet/audit"
 	"piste/fleet/changes"
 	"piste/fleet/fault"
+	"piste/fleet/protocol"
 	"piste/fleet/staff"
 	"piste/fleet/store"
 )
@@ -110,9 +111,9 @@ func StatusFor(online bool, state string) string {
 	switch {
 	case !online:
 		return StatusOffline
-	case state == "out_of_service":
+	case protocol.TerminalState(state) == protocol.StateOutOfService:
 		return StatusOutOfService
-	case state == "authenticating", state == "active", state == "warning", state == "ending", state == "wiping":
+	case protocol.TerminalState(state).InSession():
 		return StatusInSession
 	default:
 		return StatusOnline
@@ -181,7 +182,7 @@ func (s *Service) Get(ctx context.Context, m staff.Member, id string) (View, err
 	}
 	if len(receipts) == 1 {
 		rc := receipts[0]
-		v.LastWipe = &store.LastWipe{Verified: rc.Verified, At: rc.EndedAt, Strategy: rc.Strategy, Duration: rc.Duration}
+		v.LastWipe = &store.LastWipe{Verified: rc.Verified, At: rc.EndedAt, Strategy: string(rc.Strategy), Duration: rc.Duration}
 	}
 	return v, nil
 }

@@ -28,7 +28,7 @@ func (s *Service) Extend(ctx context.Context, t store.Terminal, sessionID string
 		switch {
 		case sess.TerminalID != t.ID || !sess.EndedAt.IsZero() || !sess.EndsAt.After(now):
 			return 0, ErrNoSession
-		case sess.Kind != protocol.SessionCard:
+		case protocol.SessionKind(sess.Kind) != protocol.SessionCard:
 			return 0, refuse(protocol.RefusalQuotaExhausted, "guest sessions cannot be extended")
 		case sess.Extensions >= p.Session.MaxExtensions:
 			return 0, refuse(protocol.RefusalQuotaExhausted, "this session has had its %d extensions", p.Session.MaxExtensions)

@@ -40,7 +40,7 @@ func (s *Service) Guest(ctx context.Context, t store.Terminal, code string) (pro
 	if minutes < c.minutes {
 		c = limit{minutes: minutes, reason: protocol.RefusalQuotaExhausted}
 	}
-	return s.grant(ctx, t, p, store.VisitorSession{Kind: protocol.SessionGuest}, now, c)
+	return s.grant(ctx, t, p, store.VisitorSession{Kind: string(protocol.SessionGuest)}, now, c)
 }
 
 // GuestPassHash is the hash a guest pass code is stored under.

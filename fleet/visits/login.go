@@ -41,7 +41,7 @@ func (s *Service) Login(ctx context.Context, t store.Terminal, card, pin string)
 		return protocol.SessionGrant{}, err
 	}
 	c := caps(p, now, now, p.Session.MaxMinutes, closing, live, hash)
-	grant, err := s.grant(ctx, t, p, store.VisitorSession{Kind: protocol.SessionCard, CardHash: hash}, now, c)
+	grant, err := s.grant(ctx, t, p, store.VisitorSession{Kind: string(protocol.SessionCard), CardHash: hash}, now, c)
 	if err != nil {
 		return grant, err
 	}
@@ -158,7 +158,7 @@ func slowedDown(wait time.Duration) *Refusal {
 // limit is how long a session may run from some moment, and what limits it.
 type limit struct {
 	minutes   int
-	reason    string // refusal code when minutes < 1
+	reason    protocol.RefusalCode // refusal code when minutes < 1
 	atClosing bool
 }
 
@@ -212,7 +212,7 @@ func (s *Service) grant(ctx context.Context, t store.Terminal, p policy.Policy, 
 	if err != nil {
 		return protocol.SessionGrant{}, err
 	}
-	return protocol.SessionGrant{SessionID: sess.ID, Kind: sess.Kind, Minutes: sess.ReservedMin,
+	return protocol.SessionGrant{SessionID: sess.ID, Kind: protocol.SessionKind(sess.Kind), Minutes: sess.ReservedMin,
 		EndsAtClosing: c.atClosing && c.minutes <= left, DailyMinutesLeft: left - sess.ReservedMin, GrantedAt: now}, nil
 }
 

@@ -198,7 +198,7 @@ func TestParallelGuessesDuringSlowdownAskOnce(t *testing.T) {
 	}
 	clock.Add(int64(2 * time.Second))
 	asked := lib.calls.Load()
-	codes := make(chan string, 8)
+	codes := make(chan protocol.RefusalCode, 8)
 	var wg sync.WaitGroup
 	for range cap(codes) {
 		wg.Go(func() {
@@ -211,10 +211,10 @@ func TestParallelGuessesDuringSlowdownAskOnce(t *testing.T) {
 	}
 	wg.Wait()
 	close(codes)
-	count := map[string]int{}
+	count := map[protocol.RefusalCode]int{}
 	for c := range codes {
 		count[c]++
 	}
 	assert.Equal(t, asked+1, lib.calls.Load(), "one guess reaches the library")
-	assert.Equal(t, map[string]int{protocol.RefusalWrongPIN: 1, protocol.RefusalLockedOut: cap(codes) - 1}, count)
+	assert.Equal(t, map[protocol.RefusalCode]int{protocol.RefusalWrongPIN: 1, protocol.RefusalLockedOut: cap(codes) - 1}, count)
 }

@@ -10,14 +10,14 @@ import (
 
 // Refusal is the fleet's no to a visitor, with a code the kiosk translates.
 type Refusal struct {
-	Code       string
+	Code       protocol.RefusalCode
 	Msg        string
 	RetryAfter time.Duration
 }
 
-func (r *Refusal) Error() string { return "visits: " + r.Code + ": " + r.Msg }
+func (r *Refusal) Error() string { return "visits: " + string(r.Code) + ": " + r.Msg }
 
-func refuse(code, format string, args ...any) *Refusal {
+func refuse(code protocol.RefusalCode, format string, args ...any) *Refusal {
 	return &Refusal{Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 

@@ -19,7 +19,7 @@ func (s *Service) CountRefusal(ctx context.Context, t store.Terminal, err error)
 		loc = p.Hours.Location()
 	}
 	day := s.Now().In(loc).Format(time.DateOnly)
-	if err := s.Store.CountRefusal(ctx, t.Branch, day, ref.Code); err != nil {
+	if err := s.Store.CountRefusal(ctx, t.Branch, day, string(ref.Code)); err != nil {
 		s.warn(ctx, "count refusal", err)
 	}
 }

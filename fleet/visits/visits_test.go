@@ -49,7 +49,7 @@ func TestCaps(t *testing.T) {
 		closing   time.Time
 		live      []store.Reservation
 		minutes   int
-		reason    string
+		reason    protocol.RefusalCode
 		atClosing bool
 	}{
 		{"nothing limits", now, 60, time.Time{}, nil, 60, protocol.RefusalQuotaExhausted, false},

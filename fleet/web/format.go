@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"piste/fleet/protocol"
 	"piste/fleet/terminals"
 )
 
@@ -79,10 +80,10 @@ func Ago(t, now time.Time) string {
 
 // KindText names a terminal kind for people.
 func KindText(kind string) string {
-	switch kind {
-	case "pc":
+	switch protocol.TerminalKind(kind) {
+	case protocol.KindPC:
 		return "PC"
-	case "screen":
+	case protocol.KindScreen:
 		return "Info screen"
 	}
 	return kind

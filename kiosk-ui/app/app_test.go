@@ -14,6 +14,7 @@ import (
 
 	"piste/agent/localapi"
 	"piste/agent/localapi/localapitest"
+	"piste/fleet/protocol"
 	"piste/kiosk-ui/i18n"
 	"piste/kiosk-ui/internal/uitest"
 	"piste/kiosk-ui/screens"
@@ -101,7 +102,7 @@ func TestWholeVisitorSession(t *testing.T) {
 	r := newRig(t, idle("en"))
 	r.ctl.OnCall("Login", func(st *localapi.Status, _ any) {
 		st.State = localapi.StateActive
-		st.Session = &localapi.Session{ID: "s", Kind: "card", EndsAt: fixedNow.Add(60 * time.Minute), CanExtend: true}
+		st.Session = &localapi.Session{ID: "s", Kind: protocol.SessionCard, EndsAt: fixedNow.Add(60 * time.Minute), CanExtend: true}
 	})
 	r.ctl.OnCall("Extend", func(st *localapi.Status, _ any) {
 		st.State = localapi.StateActive

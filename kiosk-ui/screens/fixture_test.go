@@ -12,6 +12,7 @@ import (
 
 	"piste/agent/localapi"
 	"piste/agent/localapi/localapitest"
+	"piste/fleet/protocol"
 	"piste/kiosk-ui/internal/uitest"
 	kiosktheme "piste/kiosk-ui/theme"
 )
@@ -70,7 +71,7 @@ func status(state localapi.State, lang string) localapi.Status {
 }
 
 func session(minutesLeft int) *localapi.Session {
-	return &localapi.Session{ID: "s1", Kind: "card", StartedAt: fixedNow.Add(-time.Hour),
+	return &localapi.Session{ID: "s1", Kind: protocol.SessionCard, StartedAt: fixedNow.Add(-time.Hour),
 		EndsAt: fixedNow.Add(time.Duration(minutesLeft) * time.Minute), MinutesLeft: minutesLeft,
 		SecondsLeft: minutesLeft * 60, CanExtend: true}
 }

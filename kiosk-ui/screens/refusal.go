@@ -2,12 +2,13 @@ package screens
 
 import (
 	"piste/agent/localapi"
+	"piste/fleet/protocol"
 	"piste/kiosk-ui/i18n"
 )
 
 // refusalKeys maps each refusal code to its text; spelled out so that
 // every key is visible to the catalogue test.
-var refusalKeys = map[string]string{
+var refusalKeys = map[protocol.RefusalCode]string{
 	localapi.RefusalWrongPIN:       "refusal.wrong_pin",
 	localapi.RefusalUnknownCard:    "refusal.unknown_card",
 	localapi.RefusalBlocked:        "refusal.blocked",

@@ -11,6 +11,7 @@ import (
 
 	"piste/agent/localapi"
 	"piste/agent/localapi/localapitest"
+	"piste/fleet/protocol"
 	"piste/kiosk-ui/i18n"
 )
 
@@ -87,7 +88,7 @@ func TestWelcomeReserveByKeyboard(t *testing.T) {
 
 func TestWelcomeReserveRefusals(t *testing.T) {
 	tests := []struct {
-		code string
+		code protocol.RefusalCode
 		key  string
 		arg  []any
 	}{
@@ -99,7 +100,7 @@ func TestWelcomeReserveRefusals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		for _, lang := range i18n.Languages {
-			t.Run(tc.code+"/"+lang, func(t *testing.T) {
+			t.Run(string(tc.code)+"/"+lang, func(t *testing.T) {
 				f, w := openReserve(t, lang)
 				r := w.reserve
 				f.ctl.RefuseNext("Reserve", &localapi.Refusal{Code: tc.code, Message: "staff detail", RetryAfterSeconds: 290})

@@ -95,7 +95,7 @@ func TestWelcomeAsksForWhatIsMissing(t *testing.T) {
 func TestWelcomeShowsEveryRefusalInEveryLanguage(t *testing.T) {
 	for code, key := range refusalKeys {
 		for _, lang := range i18n.Languages {
-			t.Run(code+"/"+lang, func(t *testing.T) {
+			t.Run(string(code)+"/"+lang, func(t *testing.T) {
 				st := status(localapi.StateIdle, lang)
 				f := newFixture(t, st)
 				w := NewWelcome(f.env)

@@ -13,7 +13,6 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 
-	"piste/fleet/api"
 	"piste/fleet/protocol"
 )
 
@@ -39,22 +38,22 @@ type testAgent struct {
 }
 
 // enroll joins a terminal to the fleet the way an agent does.
-func enroll(t *testing.T, baseURL, code, name, kind string) api.EnrollResponse {
+func enroll(t *testing.T, baseURL, code, name, kind string) protocol.EnrollResponse {
 	t.Helper()
-	body, err := json.Marshal(api.EnrollRequest{Code: code, Name: name, Kind: kind, Hostname: name + ".lib.local",
+	body, err := json.Marshal(protocol.EnrollRequest{Code: code, Name: name, Kind: protocol.TerminalKind(kind), Hostname: name + ".lib.local",
 		OS: "Debian GNU/Linux 12", AgentVersion: "1.4.0"})
 	require.NoError(t, err)
-	res, err := http.Post(baseURL+"/api/v1/enroll", "application/json", strings.NewReader(string(body)))
+	res, err := http.Post(baseURL+protocol.PathEnroll, "application/json", strings.NewReader(string(body)))
 	require.NoError(t, err)
 	defer res.Body.Close()
 	require.Equal(t, http.StatusCreated, res.StatusCode, "enroll %s", name)
-	var out api.EnrollResponse
+	var out protocol.EnrollResponse
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
 	return out
 }
 
 // connectAgent opens the agent link and completes hello/welcome.
-func connectAgent(t *testing.T, baseURL string, e api.EnrollResponse, kind string) *testAgent {
+func connectAgent(t *testing.T, baseURL string, e protocol.EnrollResponse, kind string) *testAgent {
 	t.Helper()
 	header := http.Header{"Authorization": {"Bearer " + e.Token}}
 	ws, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(baseURL, "http")+protocol.Path, header)
@@ -62,7 +61,7 @@ func connectAgent(t *testing.T, baseURL string, e api.EnrollResponse, kind strin
 	res.Body.Close()
 	a := &testAgent{t: t, ID: e.TerminalID, Name: e.Name, epoch: fmt.Sprintf("ep-%s-%d", e.TerminalID, time.Now().UnixNano()),
 		ws: ws, ackedNow: make(chan struct{}), done: make(chan struct{})}
-	a.send(protocol.TypeHello, protocol.Hello{AgentVersion: "1.4.0", Kind: kind, Hostname: e.Name + ".lib.local",
+	a.send(protocol.TypeHello, protocol.Hello{AgentVersion: "1.4.0", Kind: protocol.TerminalKind(kind), Hostname: e.Name + ".lib.local",
 		OS: "Debian GNU/Linux 12", State: "idle", Epoch: a.epoch})
 	_, frame, err := ws.ReadMessage()
 	require.NoError(t, err)
@@ -169,7 +168,7 @@ func (a *testAgent) health(at time.Time, cpu, mem, disk float64, uptime time.Dur
 
 func (a *testAgent) state(state, reason string) {
 	a.t.Helper()
-	a.event(protocol.EventState, time.Now(), protocol.StateChange{State: state, Reason: reason})
+	a.event(protocol.EventState, time.Now(), protocol.StateChange{State: protocol.TerminalState(state), Reason: reason})
 }
 
 // Commands returns the commands the terminal received so far.

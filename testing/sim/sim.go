@@ -20,7 +20,6 @@ import (
 
 	"piste/agent/link"
 	"piste/agent/outbox"
-	"piste/fleet/api"
 	"piste/fleet/protocol"
 )
 
@@ -152,9 +151,9 @@ func (s *Sim) enroll(ctx context.Context, client *http.Client, server *url.URL, 
 		kind = "screen"
 	}
 	name := fmt.Sprintf("%s-%04d", s.cfg.Prefix, i+1)
-	body, _ := json.Marshal(api.EnrollRequest{Code: s.cfg.Code, Name: name, Kind: kind,
+	body, _ := json.Marshal(protocol.EnrollRequest{Code: s.cfg.Code, Name: name, Kind: protocol.TerminalKind(kind),
 		Hostname: name, OS: "simulated", AgentVersion: "sim"})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(server.String(), "/")+"/api/v1/enroll",
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(server.String(), "/")+protocol.PathEnroll,
 		strings.NewReader(string(body)))
 	if err != nil {
 		return nil, err
@@ -166,7 +165,7 @@ func (s *Sim) enroll(ctx context.Context, client *http.Client, server *url.URL, 
 	}
 	defer resp.Body.Close()
 	var reply struct {
-		api.EnrollResponse
+		protocol.EnrollResponse
 		Error string `json:"error"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&reply); err != nil || resp.StatusCode != http.StatusCreated {

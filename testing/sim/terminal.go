@@ -16,7 +16,7 @@ import (
 func (t *Terminal) start(ctx context.Context, server *url.URL, pin string, dialer *websocket.Dialer) error {
 	l, err := link.New(link.Config{
 		Server: server, Token: t.token, Pin: pin, Outbox: t.outbox, Commands: t.outbox, Dialer: dialer,
-		Hello:     protocol.Hello{AgentVersion: "sim", Kind: t.Kind, Hostname: t.Name, OS: "simulated", State: "idle"},
+		Hello:     protocol.Hello{AgentVersion: "sim", Kind: protocol.TerminalKind(t.Kind), Hostname: t.Name, OS: "simulated", State: "idle"},
 		Log:       t.sim.cfg.Log,
 		OnCommand: t.command,
 		OnWelcome: func(w protocol.Welcome) {
@@ -97,7 +97,7 @@ func (t *Terminal) toggleSession() {
 	}
 	state := t.state
 	t.mu.Unlock()
-	t.event(protocol.EventState, protocol.StateChange{State: state})
+	t.event(protocol.EventState, protocol.StateChange{State: protocol.TerminalState(state)})
 }
 
 func (t *Terminal) event(kind string, data any) uint64 {
@@ -141,7 +141,7 @@ func (t *Terminal) command(cmd protocol.Command) {
 		if state == "out_of_service" {
 			reason = "locked"
 		}
-		t.event(protocol.EventState, protocol.StateChange{State: state, Reason: reason})
+		t.event(protocol.EventState, protocol.StateChange{State: protocol.TerminalState(state), Reason: reason})
 	}
 	t.event(protocol.EventCommandResult, result)
 }

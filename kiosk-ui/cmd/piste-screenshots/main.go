@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"piste/agent/localapi"
+	"piste/fleet/protocol"
 	kioskapp "piste/kiosk-ui/app"
 	"piste/kiosk-ui/i18n"
 	"piste/kiosk-ui/internal/uitest"
@@ -43,7 +44,7 @@ func shots() []shot {
 		return localapi.Status{State: state, Language: lang, Version: "screenshots"}
 	}
 	sess := func(minutes int, canExtend bool) *localapi.Session {
-		return &localapi.Session{ID: "s", Kind: "card", StartedAt: now.Add(-time.Hour),
+		return &localapi.Session{ID: "s", Kind: protocol.SessionCard, StartedAt: now.Add(-time.Hour),
 			EndsAt: now.Add(time.Duration(minutes) * time.Minute), CanExtend: canExtend}
 	}
 	return []shot{
