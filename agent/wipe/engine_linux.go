@@ -44,6 +44,7 @@ type target struct {
 	home     string
 	uid, gid uint32
 	want     Manifest // the skeleton as the home must hold it; nil if unreadable
+	swept    []string // the places swept for the visitor's files
 }
 
 func lookupTarget(req Request) (target, error) {
@@ -86,8 +87,9 @@ func (e *linuxEngine) Wipe(ctx context.Context, req Request) Receipt {
 	if t.want, err = e.skeleton(t); err != nil {
 		rc.fail(StepHome, t.Skeleton, err)
 	}
+	t.swept = e.sweepPlaces(rc, t)
 	steps := []func(context.Context, *recorder, target){
-		e.stepProcesses, e.stepServices, e.stepHome, e.stepTemp,
+		e.stepProcesses, e.stepServices, e.stepIPC, e.stepKeyrings, e.stepHome, e.stepTemp,
 	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
@@ -121,7 +123,7 @@ func (e *linuxEngine) stepProcesses(ctx context.Context, rc *recorder, t target)
 		rc.fail(StepProcesses, "", err)
 	}
 	for _, p := range left {
-		rc.fail(StepProcesses, "", fmt.Errorf("pid %d (%s) still runs after SIGKILL", p.pid, p.name))
+		rc.fail(StepProcesses, "", fmt.Errorf("pid %d still runs after SIGKILL", p.pid))
 	}
 	rc.ran(StepProcesses)
 }

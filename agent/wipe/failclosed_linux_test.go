@@ -28,8 +28,8 @@ func TestWipeKeptImmutableFileFailsClosed(t *testing.T) {
 	r := e.Wipe(context.Background(), req)
 
 	assert.False(t, r.Verified)
-	fails := failuresAbout(r, "imm")
-	require.NotEmpty(t, fails, "the failure must name the file:\n%s", receiptJSON(r))
+	fails := failuresAbout(r, u.home)
+	require.NotEmpty(t, fails, "the failure must name the home (never the file):\n%s", receiptJSON(r))
 	assert.Equal(t, StepHome, fails[0].Step)
 	assert.Contains(t, fails[0].Error, "immutable")
 	assert.FileExists(t, imm, "a kept immutable file stays, and the receipt says so")
@@ -102,8 +102,8 @@ func TestWipeFullDisk(t *testing.T) {
 	require.NoError(t, os.WriteFile(big, make([]byte, 512<<10), 0o644))
 	r = e.Wipe(context.Background(), req)
 	assert.False(t, r.Verified)
-	fails := failuresAbout(r, "big.bin")
-	require.NotEmpty(t, fails, "the failure must name the file that did not fit:\n%s", receiptJSON(r))
+	fails := failuresAbout(r, u.home)
+	require.NotEmpty(t, fails, "the failure must name the home:\n%s", receiptJSON(r))
 	assert.Contains(t, fails[0].Error, syscall.ENOSPC.Error())
 }
 

@@ -2,6 +2,8 @@ package wipe
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -18,7 +20,16 @@ const (
 	StepHome      = "home"
 	StepTemp      = "temp"
 	StepVerify    = "verify"
+	StepIPC       = "ipc"
+	StepKeyrings  = "keyrings"
+	StepFUSE      = "fuse"
+	StepRunUser   = "run_user"
+	StepCrash     = "crash"
+	StepJournal   = "journal"
 )
+
+// verifyStep names the independent check of one class in receipts.
+func verifyStep(class string) string { return StepVerify + " " + class }
 
 // Receipt is the record of one wipe. It is what the agent reports to the
 // fleet and what decides whether the terminal stays in service.
@@ -45,7 +56,10 @@ type Receipt struct {
 	StepsSkipped []string  `json:"steps_skipped,omitempty"`
 }
 
-// Failure is one thing the wipe could not do or found left over.
+// Failure is one thing the wipe could not do or found left over. Path
+// names a place that is not the visitor's (a swept directory such as /tmp,
+// the home, or a class such as "ipc"), never a name the visitor chose:
+// file names are personal data.
 type Failure struct {
 	Step  string `json:"step"`
 	Path  string `json:"path,omitempty"`
@@ -69,6 +83,7 @@ type recorder struct {
 	mu      sync.Mutex
 	r       Receipt
 	dropped int
+	counts  map[string]int64 // what was removed, by category
 }
 
 func newRecorder(req Request, now time.Time) *recorder {
@@ -110,6 +125,20 @@ func (rc *recorder) removed(files, bytes int64) {
 	rc.r.BytesRemoved += bytes
 }
 
+// count adds n removed items of a category (such as "ipc" or "/tmp") to
+// the receipt's summary.
+func (rc *recorder) count(category string, n int64) {
+	if n == 0 {
+		return
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.counts == nil {
+		rc.counts = map[string]int64{}
+	}
+	rc.counts[category] += n
+}
+
 func (rc *recorder) ended(n int) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -135,6 +164,9 @@ func (rc *recorder) finish(verified bool, now time.Time) Receipt {
 	defer rc.mu.Unlock()
 	if rc.dropped > 0 {
 		rc.r.Failures = append(rc.r.Failures, Failure{Step: StepVerify, Error: fmt.Sprintf("%d more failures not listed", rc.dropped)})
+	}
+	for _, c := range slices.Sorted(maps.Keys(rc.counts)) {
+		rc.r.StepsRun = append(rc.r.StepsRun, fmt.Sprintf("removed: %d from %s", rc.counts[c], c))
 	}
 	rc.r.EndedAt = now
 	rc.r.Duration = now.Sub(rc.r.StartedAt)

@@ -72,11 +72,11 @@ func (w *walker) rel(name string) string {
 func (w *walker) walk(rootfd int, root string) error {
 	st, err := statAt(rootfd, "")
 	if err != nil {
-		return fmt.Errorf("stat %q: %w", root, err)
+		return fmt.Errorf("stat the walk's top directory: %w", err)
 	}
 	names, err := readNames(rootfd)
 	if err != nil {
-		return fmt.Errorf("list %q: %w", root, err)
+		return fmt.Errorf("list the walk's top directory: %w", err)
 	}
 	w.root = root
 	w.stack = []*frame{{fd: rootfd, st: st, names: names}}
@@ -147,7 +147,7 @@ func (w *walker) pop() error {
 	if parent.fd < 0 {
 		fd, err := openDirAt(top.fd, "..", parent.st)
 		if err != nil {
-			return fmt.Errorf("walk back up to %q: %w", w.rel(""), err)
+			return fmt.Errorf("walk back up %d levels from the top: %w", len(w.stack)-1, err)
 		}
 		parent.fd = fd
 	}

@@ -1,0 +1,215 @@
+package wipe
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// asUser runs fn on an OS thread that has the user's credentials, so that
+// the kernel sees the visitor (or the next visitor on the same account) do
+// what fn does. The thread is thrown away afterwards.
+func asUser(t *testing.T, u testUser, fn func() error) error {
+	t.Helper()
+	var err error
+	onThrowawayThread(func() {
+		if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, 0, 0, 0); e != 0 {
+			err = e
+			return
+		}
+		if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(u.gid), uintptr(u.gid), uintptr(u.gid)); e != 0 {
+			err = e
+			return
+		}
+		if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(u.uid), uintptr(u.uid), uintptr(u.uid)); e != 0 {
+			err = e
+			return
+		}
+		err = fn()
+	})
+	return err
+}
+
+// outputAs runs a shell script as the user and returns its output.
+func outputAs(t *testing.T, u testUser, script string) string {
+	t.Helper()
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.Dir = "/"
+	cmd.Env = []string{"HOME=" + u.home, "PATH=/usr/bin:/bin:/usr/sbin:/sbin"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: u.uid, Gid: u.gid}}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "script as %s: %s", u.name, out)
+	return string(out)
+}
+
+// wipeOnce wipes a fresh visitor's account once (so the next wipe starts
+// from a clean account) and returns what the next wipe needs.
+func wipeOnce(t *testing.T) (testUser, Engine, Request) {
+	t.Helper()
+	u := newTestUser(t)
+	e := newTestEngine(t, Options{})
+	req := request(u, makeSkeleton(t), StrategyFiles)
+	requireVerified(t, e.Wipe(context.Background(), req))
+	return u, e, req
+}
+
+const ipcSecret = "visitor's one-time code 493817"
+
+// sysvKey is a fixed IPC key per test user, as a program would use.
+func sysvKey(u testUser) int { return int(0x50000000 | u.uid&0xffff) }
+
+func mqName(u testUser) string { return "/" + u.name + "-mq" }
+
+func mqOpen(name string, flags int, mode uint32) (int, error) {
+	p, err := unix.BytePtrFromString(strings.TrimPrefix(name, "/"))
+	if err != nil {
+		return -1, err
+	}
+	fd, _, e := unix.Syscall6(unix.SYS_MQ_OPEN, uintptr(unsafe.Pointer(p)), uintptr(flags), uintptr(mode), 0, 0, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(fd), nil
+}
+
+// plantIPC leaves the secret in a System V shared memory segment and
+// message queue, a semaphore set, and a POSIX message queue, as the
+// visitor.
+func plantIPC(t *testing.T, u testUser) {
+	t.Helper()
+	key := sysvKey(u)
+	require.NoError(t, asUser(t, u, func() error {
+		id, err := unix.SysvShmGet(key, 4096, unix.IPC_CREAT|0o600)
+		if err != nil {
+			return err
+		}
+		mem, err := unix.SysvShmAttach(id, 0, 0)
+		if err != nil {
+			return err
+		}
+		copy(mem, ipcSecret)
+		if err := unix.SysvShmDetach(mem); err != nil {
+			return err
+		}
+		if _, _, e := unix.Syscall(unix.SYS_SEMGET, uintptr(key), 1, unix.IPC_CREAT|0o600); e != 0 {
+			return e
+		}
+		qid, _, e := unix.Syscall(unix.SYS_MSGGET, uintptr(key), unix.IPC_CREAT|0o600, 0)
+		if e != 0 {
+			return e
+		}
+		msg := append([]byte{1, 0, 0, 0, 0, 0, 0, 0}, ipcSecret...)
+		if _, _, e := unix.Syscall6(unix.SYS_MSGSND, qid, uintptr(unsafe.Pointer(&msg[0])), uintptr(len(ipcSecret)), unix.IPC_NOWAIT, 0, 0); e != 0 {
+			return e
+		}
+		fd, err := mqOpen(mqName(u), unix.O_CREAT|unix.O_RDWR, 0o600)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		p := []byte(ipcSecret)
+		if _, _, e := unix.Syscall6(unix.SYS_MQ_TIMEDSEND, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, 0, 0); e != 0 {
+			return e
+		}
+		return nil
+	}))
+	t.Cleanup(func() {
+		if id, err := unix.SysvShmGet(key, 0, 0); err == nil {
+			_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
+		}
+	})
+}
+
+// The next visitor on the same account finds none of the IPC objects the
+// last one left: not by key, not by name, not in the kernel's tables.
+func TestWipeRemovesIPCObjects(t *testing.T) {
+	u, e, req := wipeOnce(t)
+	plantIPC(t, u)
+	require.Contains(t, outputAs(t, u, "ipcs -m -s -q -c"), u.name, "the objects must be there before the wipe")
+
+	r := e.Wipe(context.Background(), req)
+
+	requireVerified(t, r)
+	assert.Contains(t, r.StepsRun, StepIPC)
+	assert.Contains(t, r.StepsRun, "removed: 4 from ipc")
+	assert.NotContains(t, outputAs(t, u, "ipcs -m -s -q -c"), u.name, "System V objects of the visitor left")
+	key := sysvKey(u)
+	require.NoError(t, asUser(t, u, func() error {
+		if _, err := unix.SysvShmGet(key, 0, 0); !errors.Is(err, unix.ENOENT) {
+			return errors.New("the shared memory segment is still there")
+		}
+		if _, _, e := unix.Syscall(unix.SYS_SEMGET, uintptr(key), 0, 0); e != unix.ENOENT {
+			return errors.New("the semaphore set is still there")
+		}
+		if _, _, e := unix.Syscall(unix.SYS_MSGGET, uintptr(key), 0, 0); e != unix.ENOENT {
+			return errors.New("the message queue is still there")
+		}
+		if fd, err := mqOpen(mqName(u), unix.O_RDONLY, 0); !errors.Is(err, unix.ENOENT) {
+			unix.Close(fd)
+			return errors.New("the POSIX message queue is still there")
+		}
+		return nil
+	}))
+}
+
+func TestSysvObjectsParsesTables(t *testing.T) {
+	shm := `       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap
+         0          3  1600                  4096   100   100      1  1001  1001  1001  1001          0          0 1700000000                  4096                     0
+1342177280          4   600                  4096   101   101      0     0     0  1001  1001          0          0 1700000000                  4096                     0
+1342177281          5   600                  4096   102   102      0     0     0     0     0          0          0 1700000000                  4096                     0
+`
+	ids, err := sysvObjects(shm, "shmid", 1001)
+	require.NoError(t, err)
+	assert.Equal(t, []int{3, 4}, ids, "owned or created by the visitor")
+	_, err = sysvObjects("key shmid perms\n1 2\n", "shmid", 1001)
+	assert.Error(t, err)
+	_, err = sysvObjects("", "shmid", 1001)
+	assert.Error(t, err)
+	if _, err := os.Stat("/proc/sysvipc/shm"); err == nil {
+		b, err := os.ReadFile("/proc/sysvipc/shm")
+		require.NoError(t, err)
+		_, err = sysvObjects(string(b), "shmid", 1001)
+		assert.NoError(t, err, "the kernel's own table must parse")
+	}
+}
+
+// keyScript plants keys in the visitor's user, user session and persistent
+// keyrings with the keyutils tool, as the visitor.
+const keyScript = `set -e
+keyctl add user piste-secret-user "bank pin 4821" @u >/dev/null
+keyctl add user piste-secret-usersession "bank pin 4821" @us >/dev/null
+keyctl session - sh -c 'keyctl add user piste-secret-persistent "bank pin 4821" $(keyctl get_persistent @s) >/dev/null'
+`
+
+// showKeysScript lists, as the visitor, every key the account's keyrings
+// hold.
+const showKeysScript = `keyctl show @u; keyctl show @us; keyctl session - sh -c 'keyctl show $(keyctl get_persistent @s)'`
+
+func TestWipeEmptiesKeyrings(t *testing.T) {
+	if _, err := exec.LookPath("keyctl"); err != nil {
+		t.Skip("needs keyctl (Debian package keyutils) to plant keys as the visitor")
+	}
+	u, e, req := wipeOnce(t)
+	runAs(t, u, keyScript)
+	before := outputAs(t, u, showKeysScript)
+	for _, k := range []string{"piste-secret-user", "piste-secret-usersession", "piste-secret-persistent"} {
+		require.Contains(t, before, k, "the key must be there before the wipe")
+	}
+
+	r := e.Wipe(context.Background(), req)
+
+	requireVerified(t, r)
+	assert.Contains(t, r.StepsRun, "removed: 3 from keyrings")
+	after := outputAs(t, u, showKeysScript)
+	assert.NotContains(t, after, "piste-secret", "keys of the visitor left:\n%s", after)
+	assert.NotContains(t, receiptJSON(r), "piste-secret", "the receipt must not name keys")
+}
