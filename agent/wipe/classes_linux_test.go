@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -212,4 +213,98 @@ func TestWipeEmptiesKeyrings(t *testing.T) {
 	after := outputAs(t, u, showKeysScript)
 	assert.NotContains(t, after, "piste-secret", "keys of the visitor left:\n%s", after)
 	assert.NotContains(t, receiptJSON(r), "piste-secret", "the receipt must not name keys")
+}
+
+// writableDirs makes root-owned directories the visitor can write to,
+// outside every place a wipe sweeps by name: one writable by everyone (with
+// the sticky bit, like /tmp), one deeper down, and one writable by the
+// visitor's group.
+func writableDirs(t *testing.T, u testUser) (base string, dirs []string) {
+	t.Helper()
+	base = outsideDir(t)
+	require.NoError(t, os.Chmod(base, 0o755))
+	pub, deep, grp := filepath.Join(base, "pub"), filepath.Join(base, "a", "b", "pub"), filepath.Join(base, "grp")
+	require.NoError(t, os.MkdirAll(filepath.Dir(deep), 0o755))
+	for _, d := range []string{pub, deep, grp} {
+		require.NoError(t, os.Mkdir(d, 0o755))
+	}
+	require.NoError(t, os.Chmod(pub, 0o1777))
+	require.NoError(t, os.Chmod(deep, 0o777))
+	require.NoError(t, os.Chown(grp, 0, int(u.gid)))
+	require.NoError(t, os.Chmod(grp, 0o2775))
+	return base, []string{pub, deep, grp}
+}
+
+func TestWipeSweepsEveryWritableDirectory(t *testing.T) {
+	u, e, req := wipeOnce(t)
+	base, dirs := writableDirs(t, u)
+	for _, d := range dirs {
+		require.NoError(t, os.WriteFile(filepath.Join(d, "keep"), []byte("root's"), 0o644))
+		runAs(t, u, `cd "`+d+`" && echo "visitor's letter" > letter.txt && mkdir -p drafts/old && echo x > drafts/old/draft.txt && chmod 0777 drafts`)
+	}
+
+	r := e.Wipe(context.Background(), req)
+
+	requireVerified(t, r)
+	assertNothingOwned(t, u.uid, base)
+	for _, d := range dirs {
+		assert.Equal(t, "keep\n", outputAs(t, u, `ls -A "`+d+`"`), "what the next visitor sees in %s", d)
+		assert.Contains(t, r.StepsRun, "removed: 2 from "+d, "two files; directories are not counted")
+	}
+}
+
+// distinctive is part of every name the visitor gives in the receipt test:
+// no receipt field may contain it.
+const distinctive = "zq-private-7731"
+
+func TestReceiptNamesNoVisitorFiles(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		keepImmutable bool
+	}{
+		{"verified", false},
+		{"failed", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := newTestUser(t)
+			e := newTestEngine(t, Options{KeepImmutable: tc.keepImmutable})
+			req := request(u, makeSkeleton(t), StrategyFiles)
+			extra := t.TempDir()
+			require.NoError(t, os.Chmod(extra, 0o1777))
+			req.ExtraPaths = []string{extra}
+			requireVerified(t, e.Wipe(context.Background(), req))
+			_, dirs := writableDirs(t, u)
+			n := distinctive
+			runAs(t, u, `set -e
+cd "$HOME"
+mkdir -p "`+n+`-dir/`+n+`-sub" && echo x > "`+n+`-dir/`+n+`-sub/`+n+`.pdf"
+rm .profile && ln -s "`+n+`-target" .profile
+mkfifo "`+n+`-fifo"
+setfattr -n "user.`+n+`" -v x Desktop 2>/dev/null || true
+for d in "`+extra+`" "`+dirs[0]+`" /var/tmp; do echo x > "$d/`+n+`-`+u.name+`"; mkdir -p "$d/`+n+`-d`+u.name+`"; done
+`)
+			t.Cleanup(func() { _ = os.RemoveAll("/var/tmp/" + n + "-" + u.name); _ = os.RemoveAll("/var/tmp/" + n + "-d" + u.name) })
+			if tc.keepImmutable {
+				for _, p := range []string{filepath.Join(u.home, n+"-imm"), filepath.Join(extra, n+"-imm"), filepath.Join(dirs[0], n+"-imm")} {
+					require.NoError(t, os.WriteFile(p, []byte("x"), 0o644))
+					require.NoError(t, os.Chown(p, int(u.uid), int(u.gid)))
+					setImmutable(t, p, fsImmutableFL)
+				}
+				runAs(t, u, `mkdir "$HOME/`+n+`-mnt"`)
+				require.NoError(t, unix.Mount("piste-test", filepath.Join(u.home, n+"-mnt"), "tmpfs", 0, "size=1m"))
+			}
+
+			r := e.Wipe(context.Background(), req)
+
+			assert.Equal(t, !tc.keepImmutable, r.Verified, "%s", receiptJSON(r))
+			if tc.keepImmutable {
+				assert.NotEmpty(t, failuresAbout(r, u.home), "the failure names the home:\n%s", receiptJSON(r))
+				assert.NotEmpty(t, failuresAbout(r, dirs[0]), "the failure names the writable directory:\n%s", receiptJSON(r))
+			}
+			assert.NotContains(t, receiptJSON(r), distinctive, "a receipt must never name the visitor's files")
+			for _, f := range r.Failures {
+				assert.NotContains(t, f.String(), distinctive)
+			}
+		})
+	}
 }

@@ -120,7 +120,11 @@ func discoverWritable(ms []mount, uid uint32, groups map[uint32]bool, skip map[i
 			}
 			continue
 		}
-		d.dir(fd, p, 0)
+		if st, err := statAt(fd, ""); err != nil {
+			d.errs = append(d.errs, fmt.Errorf("stat mount %s: %w", p, err))
+		} else {
+			d.dir(fd, st, p, 0)
+		}
 		unix.Close(fd)
 	}
 	slices.Sort(d.found)
@@ -136,12 +140,7 @@ func discoverWritable(ms []mount, uid uint32, groups map[uint32]bool, skip map[i
 // dir looks at an open directory and searches the directories below it.
 // Directories found to be writable are still entered: a directory of
 // another account inside /tmp can itself be writable by everyone.
-func (d *discovery) dir(fd int, path string, depth int) {
-	st, err := statAt(fd, "")
-	if err != nil {
-		d.errs = append(d.errs, fmt.Errorf("stat %s: %w", path, err))
-		return
-	}
+func (d *discovery) dir(fd int, st stat, path string, depth int) {
 	if d.skip[inode{st.dev, st.ino}] || st.uid == d.uid {
 		return
 	}
@@ -169,7 +168,7 @@ func (d *discovery) dir(fd int, path string, depth int) {
 			}
 			continue
 		}
-		d.dir(cfd, strings.TrimSuffix(path, "/")+"/"+name, depth+1)
+		d.dir(cfd, sub, strings.TrimSuffix(path, "/")+"/"+name, depth+1)
 		unix.Close(cfd)
 	}
 }
