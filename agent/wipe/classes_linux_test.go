@@ -283,7 +283,10 @@ mkfifo "`+n+`-fifo"
 setfattr -n "user.`+n+`" -v x Desktop 2>/dev/null || true
 for d in "`+extra+`" "`+dirs[0]+`" /var/tmp; do echo x > "$d/`+n+`-`+u.name+`"; mkdir -p "$d/`+n+`-d`+u.name+`"; done
 `)
-			t.Cleanup(func() { _ = os.RemoveAll("/var/tmp/" + n + "-" + u.name); _ = os.RemoveAll("/var/tmp/" + n + "-d" + u.name) })
+			t.Cleanup(func() {
+				_ = os.RemoveAll("/var/tmp/" + n + "-" + u.name)
+				_ = os.RemoveAll("/var/tmp/" + n + "-d" + u.name)
+			})
 			if tc.keepImmutable {
 				for _, p := range []string{filepath.Join(u.home, n+"-imm"), filepath.Join(extra, n+"-imm"), filepath.Join(dirs[0], n+"-imm")} {
 					require.NoError(t, os.WriteFile(p, []byte("x"), 0o644))
