@@ -3,9 +3,11 @@ package wipe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -309,5 +311,119 @@ for d in "`+extra+`" "`+dirs[0]+`" /var/tmp; do echo x > "$d/`+n+`-`+u.name+`"; 
 				assert.NotContains(t, f.String(), distinctive)
 			}
 		})
+	}
+}
+
+// placeDirs points the engine's run-time, crash and journal places at
+// temporary directories.
+func placeDirs(t *testing.T) (run, crash, coredump, journal string) {
+	t.Helper()
+	base := outsideDir(t) // not below /tmp, which every wipe sweeps
+	require.NoError(t, os.Chmod(base, 0o755))
+	run, crash, coredump, journal = filepath.Join(base, "run-user"), filepath.Join(base, "crash"), filepath.Join(base, "coredump"), filepath.Join(base, "journal")
+	for _, d := range []string{run, crash, coredump, filepath.Join(journal, "0123456789abcdef0123456789abcdef")} {
+		require.NoError(t, os.MkdirAll(d, 0o755))
+	}
+	require.NoError(t, os.Chmod(crash, 0o1777))
+	oldRun, oldCrash, oldJournal, oldPattern := runUserDir, crashDirs, journalDirs, corePattern
+	runUserDir, crashDirs, journalDirs, corePattern = run, []string{crash, coredump}, []string{journal}, filepath.Join(base, "none")
+	t.Cleanup(func() { runUserDir, crashDirs, journalDirs, corePattern = oldRun, oldCrash, oldJournal, oldPattern })
+	return run, crash, coredump, journal
+}
+
+func TestWipeEmptiesRuntimeDirectory(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		mount bool // logind mounts a tmpfs per user; without systemd it is a plain directory
+	}{
+		{"without systemd", false},
+		{"logind tmpfs", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, e, req := wipeOnce(t)
+			run, _, _, _ := placeDirs(t)
+			dir := filepath.Join(run, strconv.Itoa(int(u.uid)))
+			require.NoError(t, os.Mkdir(dir, 0o700))
+			if tc.mount {
+				opts := fmt.Sprintf("mode=0700,uid=%d,gid=%d,size=1m", u.uid, u.gid)
+				require.NoError(t, unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts))
+				t.Cleanup(func() { _ = unix.Unmount(dir, unix.MNT_DETACH) })
+			}
+			require.NoError(t, os.Chown(dir, int(u.uid), int(u.gid)))
+			runAs(t, u, `set -e; cd "`+dir+`"; echo "wayland socket" > wayland-0; mkdir -p pulse gvfs-metadata; echo secret > pulse/cookie; echo x > gvfs-metadata/home`)
+
+			r := e.Wipe(context.Background(), req)
+
+			requireVerified(t, r)
+			assert.Contains(t, r.StepsRun, "removed: 3 from "+StepRunUser)
+			assert.Empty(t, outputAs(t, u, `ls -A "`+dir+`"`), "the next visitor finds an empty runtime directory")
+			info, err := os.Stat(dir)
+			require.NoError(t, err, "the directory itself stays for the next session")
+			assert.Equal(t, u.uid, info.Sys().(*syscall.Stat_t).Uid)
+		})
+	}
+}
+
+func TestWipeRemovesCrashDumps(t *testing.T) {
+	u, e, req := wipeOnce(t)
+	_, crash, coredump, _ := placeDirs(t)
+	uid := strconv.Itoa(int(u.uid))
+	// A real core dump, written by the kernel where the visitor's program
+	// crashed (core_pattern "core" writes it in the working directory).
+	_, dirs := writableDirs(t, u)
+	pattern, err := os.ReadFile("/proc/sys/kernel/core_pattern")
+	require.NoError(t, err)
+	realCore := strings.HasPrefix(string(pattern), "core")
+	if realCore {
+		runAs(t, u, `cd "`+dirs[0]+`" && ulimit -c unlimited && (sh -c 'kill -SEGV $$' || true)`)
+	}
+	// apport's report of the visitor's crash, chowned to the visitor.
+	report := filepath.Join(crash, "_usr_bin_firefox-esr."+uid+".crash")
+	require.NoError(t, os.WriteFile(report, []byte("ProblemType: Crash\nCoreDump: base64 visitor's memory"), 0o640))
+	require.NoError(t, os.Chown(report, int(u.uid), 0))
+	// systemd-coredump's files are root's: the uid is in the name, or in an
+	// extended attribute.
+	named := filepath.Join(coredump, "core.firefox-esr."+uid+".0123abcd.4242.1700000000000000.zst")
+	marked := filepath.Join(coredump, "core.renamed")
+	others := filepath.Join(coredump, "core.cupsd.0.0123abcd.77.1700000000000000.zst")
+	for _, p := range []string{named, marked, others} {
+		require.NoError(t, os.WriteFile(p, []byte("visitor's memory"), 0o644))
+	}
+	if err := unix.Setxattr(marked, "user.coredump.uid", []byte(uid), 0); err != nil {
+		require.NoError(t, os.Remove(marked), "user extended attributes are not supported here: %v", err)
+	}
+
+	r := e.Wipe(context.Background(), req)
+
+	requireVerified(t, r)
+	assert.Empty(t, outputAs(t, u, `ls -A "`+crash+`"`))
+	assert.Equal(t, filepath.Base(others)+"\n", outputAs(t, u, `ls -A "`+coredump+`"`), "only other accounts' dumps stay")
+	if realCore {
+		assert.Empty(t, outputAs(t, u, `ls -A "`+dirs[0]+`"`), "the kernel's core dump must be gone")
+	}
+}
+
+func TestWipeRemovesUserJournal(t *testing.T) {
+	u, e, req := wipeOnce(t)
+	_, _, _, journal := placeDirs(t)
+	dir := filepath.Join(journal, "0123456789abcdef0123456789abcdef")
+	uid := strconv.Itoa(int(u.uid))
+	mine := []string{"user-" + uid + ".journal", "user-" + uid + "@0001-0002-0003.journal", "user-" + uid + "@0001-0002.journal~"}
+	theirs := []string{"system.journal", "user-" + uid + "0.journal", "user-1.journal"}
+	for _, n := range append(append([]string(nil), mine...), theirs...) {
+		// journald gives each user read access to their own journal.
+		require.NoError(t, os.WriteFile(filepath.Join(dir, n), []byte("MESSAGE=visitor searched for divorce lawyer"), 0o644))
+	}
+
+	r := e.Wipe(context.Background(), req)
+
+	requireVerified(t, r)
+	assert.Contains(t, r.StepsRun, "removed: 3 from "+StepJournal)
+	left := outputAs(t, u, `ls -A "`+dir+`"`)
+	for _, n := range mine {
+		assert.NotContains(t, strings.Fields(left), n)
+	}
+	for _, n := range theirs {
+		assert.Contains(t, strings.Fields(left), n, "other journals stay")
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -28,16 +27,11 @@ func (e *linuxEngine) sweepPlaces(rc *recorder, t target) []string {
 		rc.fail(StepTemp, "writable directories", err)
 		return places
 	}
-	found, err := discoverWritable(ms, t.uid, userGroups(t.User, t.gid), e.protectedInodes(t))
+	found, err := discoverWritable(ms, t.uid, userGroups(t.User, t.gid), e.protectedInodes(t), places)
 	if err != nil {
 		rc.fail(StepTemp, "writable directories", fmt.Errorf("search for directories the visitor can write to: %w", err))
 	}
-	for _, p := range found {
-		if !slices.ContainsFunc(places, func(q string) bool { return within(p, q) }) {
-			places = append(places, p)
-		}
-	}
-	return places
+	return append(places, found...)
 }
 
 type inode struct{ dev, ino uint64 }
@@ -110,7 +104,7 @@ func (e *linuxEngine) stepTemp(ctx context.Context, rc *recorder, t target) {
 // afresh.
 func (e *linuxEngine) verify(ctx context.Context, rc *recorder, t target) bool {
 	checks := []func(context.Context, *recorder, target){
-		e.verifyProcesses, e.verifyHome, e.verifyTemp, e.verifySpools, e.verifyPrint, e.verifyIPC, e.verifyKeyrings,
+		e.verifyProcesses, e.verifyHome, e.verifyTemp, e.verifySpools, e.verifyPrint, e.verifyIPC, e.verifyKeyrings, e.verifyPlaces,
 	}
 	for _, check := range checks {
 		check(ctx, rc, t)

@@ -117,6 +117,9 @@ func (w *walker) step(top *frame, name string) {
 		return
 	}
 	fd, err := openDirAt(top.fd, name, st)
+	if errors.Is(err, unix.ENOENT) {
+		return // removed since it was stat'ed
+	}
 	if err != nil {
 		w.fail(w.rel(name), fmt.Errorf("open directory: %w", err))
 		return

@@ -100,19 +100,23 @@ func writableBy(st stat, uid uint32, groups map[uint32]bool) bool {
 // where the visitor could have left files: writable by others or by one of
 // the visitor's groups, and not their own.
 type discovery struct {
-	uid    uint32
-	groups map[uint32]bool
-	skip   map[inode]bool
-	found  []string
-	errs   []error
+	uid     uint32
+	groups  map[uint32]bool
+	skip    map[inode]bool // not entered: the home, the skeleton, the state
+	covered []string       // already swept, with all below them
+	found   []string
+	errs    []error
+	mount   string // the mount point being searched, for reports
 }
 
 // discoverWritable searches every walked mount and returns the writable
-// directories, outermost first; a directory below another found one is
-// left out, since sweeping the outer one reaches it.
-func discoverWritable(ms []mount, uid uint32, groups map[uint32]bool, skip map[inode]bool) ([]string, error) {
-	d := &discovery{uid: uid, groups: groups, skip: skip}
+// directories outside covered. A writable directory is not entered: the
+// sweep of it reaches all below, and only there can the visitor have made
+// deep trees.
+func discoverWritable(ms []mount, uid uint32, groups map[uint32]bool, skip map[inode]bool, covered []string) ([]string, error) {
+	d := &discovery{uid: uid, groups: groups, skip: skip, covered: covered}
 	for _, p := range walkedMounts(ms) {
+		d.mount = p
 		fd, err := openPath(p)
 		if err != nil {
 			if !errors.Is(err, unix.ENOENT) {
@@ -128,32 +132,33 @@ func discoverWritable(ms []mount, uid uint32, groups map[uint32]bool, skip map[i
 		unix.Close(fd)
 	}
 	slices.Sort(d.found)
-	var out []string
-	for _, p := range d.found {
-		if len(out) == 0 || !within(p, out[len(out)-1]) {
-			out = append(out, p)
-		}
-	}
-	return out, errors.Join(d.errs...)
+	return d.found, errors.Join(d.errs...)
+}
+
+// isCovered reports whether a sweep of a covered place reaches p: p is
+// below it and on the same file system (a sweep never crosses a mount).
+func (d *discovery) isCovered(p string) bool {
+	return slices.ContainsFunc(d.covered, func(c string) bool { return within(p, c) && within(c, d.mount) })
 }
 
 // dir looks at an open directory and searches the directories below it.
-// Directories found to be writable are still entered: a directory of
-// another account inside /tmp can itself be writable by everyone.
+// Errors name the mount being searched, never a directory in it: those
+// can be other accounts'.
 func (d *discovery) dir(fd int, st stat, path string, depth int) {
-	if d.skip[inode{st.dev, st.ino}] || st.uid == d.uid {
+	if d.skip[inode{st.dev, st.ino}] || st.uid == d.uid || d.isCovered(path) {
 		return
 	}
 	if writableBy(st, d.uid, d.groups) {
 		d.found = append(d.found, path)
+		return
 	}
 	if depth >= maxDiscoverDepth {
-		d.errs = append(d.errs, fmt.Errorf("%s: directories deeper than %d levels not searched", path, maxDiscoverDepth))
+		d.errs = append(d.errs, fmt.Errorf("a tree deeper than %d levels in %s was not searched", maxDiscoverDepth, d.mount))
 		return
 	}
 	names, err := readDirNames(fd)
 	if err != nil {
-		d.errs = append(d.errs, fmt.Errorf("list %s: %w", path, err))
+		d.errs = append(d.errs, fmt.Errorf("list a directory in %s: %w", d.mount, err))
 		return
 	}
 	for _, name := range names {
@@ -164,7 +169,7 @@ func (d *discovery) dir(fd int, st stat, path string, depth int) {
 		cfd, err := openDirAt(fd, name, sub)
 		if err != nil {
 			if !errors.Is(err, unix.ENOENT) {
-				d.errs = append(d.errs, fmt.Errorf("open %s: %w", join(path, name), err))
+				d.errs = append(d.errs, fmt.Errorf("open a directory in %s: %w", d.mount, err))
 			}
 			continue
 		}
