@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
@@ -425,5 +426,64 @@ func TestWipeRemovesUserJournal(t *testing.T) {
 	}
 	for _, n := range theirs {
 		assert.Contains(t, strings.Fields(left), n, "other journals stay")
+	}
+}
+
+// onlyBackend makes the engine use one kind of cgroup, or skips the test
+// when this machine does not have it.
+func onlyBackend(t *testing.T, kind string) {
+	t.Helper()
+	all := cgroupBackends
+	ms, err := readMounts()
+	require.NoError(t, err)
+	var pick func(string) (processGroup, error)
+	for _, mk := range all(ms) {
+		g, err := mk("piste-probe-test")
+		if err == nil {
+			g.remove()
+			if g.String() == kind && pick == nil {
+				pick = mk
+			}
+		}
+	}
+	if pick == nil {
+		t.Skipf("this machine has no usable %s", kind)
+	}
+	cgroupBackends = func([]mount) []func(string) (processGroup, error) {
+		return []func(string) (processGroup, error){pick}
+	}
+	t.Cleanup(func() { cgroupBackends = all })
+}
+
+// stormScript starts chains of processes that each start the next and
+// exit at once, so a PID read from /proc is usually gone by the time it is
+// signalled, and shells that fork without end. The process limit keeps the
+// storm from taking the machine down.
+const stormScript = `ulimit -u 400
+cat > "$HOME/hop" <<'X'
+"$0" "$0" & exit 0
+X
+chmod +x "$HOME/hop"
+i=0; while [ $i -lt 60 ]; do sh "$HOME/hop" "$HOME/hop" & i=$((i+1)); done
+sleep 600
+`
+
+func TestWipeEndsForkStormThroughCgroup(t *testing.T) {
+	for _, kind := range []string{"cgroup v2", "cgroup v1 freezer"} {
+		t.Run(kind, func(t *testing.T) {
+			onlyBackend(t, kind)
+			u, e, req := wipeOnce(t)
+			startAs(t, u, "HOME="+u.home+"\n"+stormScript)
+			require.Eventually(t, func() bool { return len(testProcs(u.uid)) >= 40 }, 10*time.Second, 20*time.Millisecond)
+
+			r := wipeWithin(t, e, req, 2*time.Minute)
+
+			requireVerified(t, r)
+			assert.Contains(t, r.StepsRun, StepProcesses+": each SIGKILL round freezes the processes through "+kind)
+			assert.Empty(t, testProcs(u.uid), "processes of the visitor left")
+			// The shell and ps are the next visitor's own.
+			left := outputAs(t, u, `ps -u `+u.name+` -o pid= -o ppid= | awk -v me=$$ '$1 != me && $2 != me'`)
+			assert.Empty(t, left, "the next visitor sees no process of the last one")
+		})
 	}
 }

@@ -117,7 +117,17 @@ func (e *linuxEngine) prepare(req Request) (target, error) {
 }
 
 func (e *linuxEngine) stepProcesses(ctx context.Context, rc *recorder, t target) {
-	n, left, err := endProcesses(ctx, t.uid, t.grace(), e.opts.KillTimeout)
+	g, err := newProcessGroup(t.uid)
+	switch {
+	case err != nil:
+		rc.skipped(StepProcesses, fmt.Sprintf("no cgroup to freeze processes in, ended by signals alone: %v", err))
+	case g == nil:
+		rc.skipped(StepProcesses, "no cgroup to freeze processes in, ended by signals alone")
+	default:
+		defer g.remove()
+		rc.ran(StepProcesses + ": each SIGKILL round freezes the processes through " + g.String())
+	}
+	n, left, err := endProcesses(ctx, t.uid, t.grace(), e.opts.KillTimeout, g)
 	rc.ended(n)
 	if err != nil {
 		rc.fail(StepProcesses, "", err)
