@@ -89,7 +89,7 @@ func (e *linuxEngine) Wipe(ctx context.Context, req Request) Receipt {
 	}
 	t.swept = e.sweepPlaces(rc, t)
 	steps := []func(context.Context, *recorder, target){
-		e.stepProcesses, e.stepServices, e.stepIPC, e.stepKeyrings, e.stepHome, e.stepTemp, e.stepPlaces,
+		e.stepProcesses, e.stepFUSE, e.stepServices, e.stepIPC, e.stepKeyrings, e.stepHome, e.stepTemp, e.stepPlaces,
 	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {

@@ -104,7 +104,7 @@ func (e *linuxEngine) stepTemp(ctx context.Context, rc *recorder, t target) {
 // afresh.
 func (e *linuxEngine) verify(ctx context.Context, rc *recorder, t target) bool {
 	checks := []func(context.Context, *recorder, target){
-		e.verifyProcesses, e.verifyHome, e.verifyTemp, e.verifySpools, e.verifyPrint, e.verifyIPC, e.verifyKeyrings, e.verifyPlaces,
+		e.verifyProcesses, e.verifyFUSE, e.verifyHome, e.verifyTemp, e.verifySpools, e.verifyPrint, e.verifyIPC, e.verifyKeyrings, e.verifyPlaces,
 	}
 	for _, check := range checks {
 		check(ctx, rc, t)
