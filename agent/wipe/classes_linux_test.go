@@ -552,3 +552,56 @@ done`)
 	assertNothingOwned(t, u.uid, extra)
 	assert.Empty(t, outputAs(t, u, `ls -A "`+extra+`"`))
 }
+
+func TestWipePurgesPrintHistory(t *testing.T) {
+	u, e, req := wipeOnce(t)
+	printer := addPausedPrinter(t, u)
+	if printer == "" {
+		t.Skip("needs a running CUPS scheduler (cupsd) and its client tools")
+	}
+	runAs(t, u, `echo "visitor's boarding pass" | lp -d `+printer+` -t zq-private-boarding-pass.pdf; echo "visitor's CV" | lp -d `+printer+` -t zq-private-cv.pdf`)
+	ids := jobsOf(lpstatJobs(t), u.name)
+	require.Len(t, ids, 2)
+	// One finished job: CUPS keeps it, with its document, in its history.
+	out, err := exec.Command("cancel", ids[0]).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	var spool []string
+	for _, id := range ids {
+		n, err := strconv.Atoi(id[strings.LastIndexByte(id, '-')+1:])
+		require.NoError(t, err)
+		data, _ := filepath.Glob(filepath.Join(cupsSpool, fmt.Sprintf("d%05d-*", n)))
+		require.NotEmpty(t, data, "the document must be spooled before the wipe")
+		spool = append(spool, append(data, filepath.Join(cupsSpool, fmt.Sprintf("c%05d", n)))...)
+	}
+
+	r := e.Wipe(context.Background(), req)
+
+	requireVerified(t, r)
+	history := outputAs(t, u, "lpstat -W all -o")
+	assert.NotContains(t, history, u.name, "the next visitor must not see the last one's jobs")
+	for _, f := range spool {
+		assert.NoFileExists(t, f)
+	}
+	for _, id := range ids {
+		cmd := exec.Command("lp", "-i", id, "-H", "restart")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: u.uid, Gid: u.gid}}
+		assert.Error(t, cmd.Run(), "the next visitor must not print job %s again", id)
+	}
+	assert.NotContains(t, receiptJSON(r), "zq-private")
+}
+
+func TestCupsJobUser(t *testing.T) {
+	attr := func(name, value string) []byte {
+		b := []byte{0x42, 0, byte(len(name))}
+		b = append(b, name...)
+		return append(append(b, 0, byte(len(value))), value...)
+	}
+	file := append(append([]byte{2, 0, 0, 0}, attr("job-name", "tax.pdf")...), attr("job-originating-user-name", "piste-visitor")...)
+	u, ok := cupsJobUser(file)
+	assert.True(t, ok)
+	assert.Equal(t, "piste-visitor", u)
+	for _, bad := range [][]byte{nil, []byte("job-originating-user-name"), file[:len(file)-3]} {
+		_, ok := cupsJobUser(bad)
+		assert.False(t, ok)
+	}
+}

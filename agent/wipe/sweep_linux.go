@@ -141,8 +141,9 @@ func (e *linuxEngine) verifyPrint(ctx context.Context, rc *recorder, t target) {
 		rc.fail(verifyStep(StepPrint), "", err)
 	}
 	if len(jobs) > 0 {
-		rc.fail(verifyStep(StepPrint), "", fmt.Errorf("%d print jobs of the visitor still queued: %s", len(jobs), strings.Join(jobs, " ")))
+		rc.fail(verifyStep(StepPrint), "", fmt.Errorf("%d print jobs of the visitor still queued or remembered: %s", len(jobs), strings.Join(jobs, " ")))
 	}
+	e.verifySpool(ctx, rc, t)
 }
 
 func (e *linuxEngine) verifyHome(_ context.Context, rc *recorder, t target) {
