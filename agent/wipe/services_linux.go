@@ -123,7 +123,7 @@ func removeRegular(rc *recorder, step, path string) {
 		err = os.Remove(path)
 	}
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		rc.fail(step, path, err)
+		rc.fail(step, filepath.Dir(path), impersonalErr(err))
 	}
 }
 

@@ -194,19 +194,6 @@ func (e *linuxEngine) verifyHome(_ context.Context, rc *recorder, t target) {
 	}
 }
 
-// impersonal keeps what a difference from the skeleton says about kinds,
-// owners, modes and sizes, and drops what the visitor wrote: symlink
-// targets and extended attribute names.
-func impersonal(problem string) string {
-	switch {
-	case strings.HasPrefix(problem, "links to"):
-		return "symlink target differs from the skeleton"
-	case strings.HasPrefix(problem, "extended attributes"):
-		return "extended attributes differ from the skeleton"
-	}
-	return problem
-}
-
 // verifySpools checks that no crontab, at job or linger flag of the visitor
 // is left.
 func (e *linuxEngine) verifySpools(_ context.Context, rc *recorder, t target) {
