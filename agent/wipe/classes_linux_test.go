@@ -606,3 +606,22 @@ func TestCupsJobUser(t *testing.T) {
 		assert.False(t, ok)
 	}
 }
+
+func TestDiscoverWritableSkipsCoveredPlaces(t *testing.T) {
+	requireRoot(t)
+	u := newTestUser(t)
+	_, dirs := writableDirs(t, u)
+	ms, err := readMounts()
+	require.NoError(t, err)
+	found, err := discoverWritable(ms, u.uid, userGroups(u.name, u.gid), nil, TempDirs)
+	require.NoError(t, err)
+	for _, d := range dirs {
+		assert.Contains(t, found, d)
+	}
+	for _, d := range TempDirs {
+		assert.NotContains(t, found, d, "swept by name already")
+	}
+	for _, p := range found {
+		assert.False(t, inKernelTree(p), "%s is a kernel interface", p)
+	}
+}

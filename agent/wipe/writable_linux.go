@@ -138,8 +138,11 @@ func discoverWritable(ms []mount, uid uint32, groups map[uint32]bool, skip map[i
 // isCovered reports whether a sweep of a covered place reaches p: p is
 // below it and on the same file system (a sweep never crosses a mount).
 func (d *discovery) isCovered(p string) bool {
-	return slices.ContainsFunc(d.covered, func(c string) bool { return within(p, c) && within(c, d.mount) })
+	return slices.ContainsFunc(d.covered, func(c string) bool { return within(p, c) && onMount(c, d.mount) })
 }
+
+// onMount reports whether p is at or below the mount point m.
+func onMount(p, m string) bool { return m == "/" || within(p, m) }
 
 // dir looks at an open directory and searches the directories below it.
 // Errors name the mount being searched, never a directory in it: those
