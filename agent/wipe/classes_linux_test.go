@@ -625,3 +625,28 @@ func TestDiscoverWritableSkipsCoveredPlaces(t *testing.T) {
 		assert.False(t, inKernelTree(p), "%s is a kernel interface", p)
 	}
 }
+
+// A mount the engine did not expect in the runtime directory (not a FUSE
+// mount of the visitor's) is never crossed: the wipe empties what it can
+// and fails closed, naming the class's place, not the mount.
+func TestWipeMountInRuntimeDirectoryFailsClosed(t *testing.T) {
+	u, e, req := wipeOnce(t)
+	run, _, _, _ := placeDirs(t)
+	dir := filepath.Join(run, strconv.Itoa(int(u.uid)))
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	require.NoError(t, os.Chown(dir, int(u.uid), int(u.gid)))
+	runAs(t, u, `cd "`+dir+`" && mkdir zq-private-mnt && echo x > zq-private-note`)
+	mnt := filepath.Join(dir, "zq-private-mnt")
+	require.NoError(t, unix.Mount("piste-test", mnt, "tmpfs", 0, "size=1m"))
+	t.Cleanup(func() { _ = unix.Unmount(mnt, unix.MNT_DETACH) })
+
+	r := e.Wipe(context.Background(), req)
+
+	assert.False(t, r.Verified)
+	fails := failuresAbout(r, dir)
+	require.NotEmpty(t, fails, "%s", receiptJSON(r))
+	assert.Equal(t, StepRunUser, fails[0].Step)
+	assert.Contains(t, fails[0].Error, "mount point")
+	assert.NoFileExists(t, filepath.Join(dir, "zq-private-note"), "the rest is still removed")
+	assert.NotContains(t, receiptJSON(r), "zq-private")
+}

@@ -128,6 +128,10 @@ func (w *walker) step(top *frame, name string) {
 		w.enter(fd, e)
 	}
 	names, err := readNames(fd)
+	if errors.Is(err, unix.ENOENT) {
+		unix.Close(fd)
+		return // removed while it was being listed
+	}
 	if err != nil {
 		unix.Close(fd)
 		w.fail(w.rel(name), fmt.Errorf("list directory: %w", err))
