@@ -12,7 +12,7 @@ N ?= 10000
 # Debian packages: fyne's C build, Xvfb for UI tests, Chromium for browser tests.
 FYNE_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 # cron, at and CUPS let the wipe tests plant and remove a visitor's jobs.
-TEST_PKGS := chromium xvfb cron at cups-client cups-daemon e2fsprogs
+TEST_PKGS := chromium xvfb cron at cups-client cups-daemon e2fsprogs keyutils fuse3 bindfs
 
 .PHONY: all build demo test vet bench-fleet bench-login bench-wipe screenshots deps deps-test clean fmt
 

@@ -44,6 +44,7 @@ type target struct {
 	home     string
 	uid, gid uint32
 	want     Manifest // the skeleton as the home must hold it; nil if unreadable
+	swept    []string // the places swept for the visitor's files
 }
 
 func lookupTarget(req Request) (target, error) {
@@ -86,8 +87,9 @@ func (e *linuxEngine) Wipe(ctx context.Context, req Request) Receipt {
 	if t.want, err = e.skeleton(t); err != nil {
 		rc.fail(StepHome, t.Skeleton, err)
 	}
+	t.swept = e.sweepPlaces(rc, t)
 	steps := []func(context.Context, *recorder, target){
-		e.stepProcesses, e.stepServices, e.stepHome, e.stepTemp,
+		e.stepProcesses, e.stepFUSE, e.stepServices, e.stepIPC, e.stepKeyrings, e.stepHome, e.stepTemp, e.stepPlaces,
 	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
@@ -115,13 +117,23 @@ func (e *linuxEngine) prepare(req Request) (target, error) {
 }
 
 func (e *linuxEngine) stepProcesses(ctx context.Context, rc *recorder, t target) {
-	n, left, err := endProcesses(ctx, t.uid, t.grace(), e.opts.KillTimeout)
+	g, err := newProcessGroup(t.uid)
+	switch {
+	case err != nil:
+		rc.skipped(StepProcesses, fmt.Sprintf("no cgroup to freeze processes in, ended by signals alone: %v", err))
+	case g == nil:
+		rc.skipped(StepProcesses, "no cgroup to freeze processes in, ended by signals alone")
+	default:
+		defer g.remove()
+		rc.ran(StepProcesses + ": each SIGKILL round freezes the processes through " + g.String())
+	}
+	n, left, err := endProcesses(ctx, t.uid, t.grace(), e.opts.KillTimeout, g)
 	rc.ended(n)
 	if err != nil {
 		rc.fail(StepProcesses, "", err)
 	}
 	for _, p := range left {
-		rc.fail(StepProcesses, "", fmt.Errorf("pid %d (%s) still runs after SIGKILL", p.pid, p.name))
+		rc.fail(StepProcesses, "", fmt.Errorf("pid %d still runs after SIGKILL", p.pid))
 	}
 	rc.ran(StepProcesses)
 }

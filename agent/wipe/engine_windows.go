@@ -65,18 +65,19 @@ func (e *windowsEngine) Wipe(ctx context.Context, req Request) Receipt {
 	if t.want, err = pathManifest(t.Skeleton); err != nil {
 		rc.fail(StepHome, t.Skeleton, err)
 	} else {
-		r := newPathResetter(t.want, func(p string, err error) { rc.fail(StepHome, p, err) })
+		r := newPathResetter(t.want, func(_ string, err error) { rc.fail(StepHome, t.home, impersonalErr(err)) })
 		r.reset(t.home, t.Skeleton, "")
 		rc.removed(r.files, r.bytes)
 		rc.ran(StepHome)
 	}
-	e.sweep(rc, t, StepTemp, func(p string) {
+	e.sweep(rc, t, StepTemp, func(root, p string) {
 		files, bytes := pathCount(p)
 		if err := os.RemoveAll(p); err != nil {
-			rc.fail(StepTemp, p, err)
+			rc.fail(StepTemp, root, impersonalErr(err))
 			return
 		}
 		rc.removed(files, bytes)
+		rc.count(root, files)
 	})
 	rc.ran(StepTemp)
 	return rc.finish(e.verify(rc, t), time.Now())
@@ -152,7 +153,7 @@ func (e *windowsEngine) endProcesses(rc *recorder, t winTarget) {
 		}
 		if time.Now().After(deadline) {
 			for _, p := range procs {
-				rc.fail(StepProcesses, "", fmt.Errorf("pid %d (%s) still runs after TerminateProcess", p.pid, p.name))
+				rc.fail(StepProcesses, "", fmt.Errorf("pid %d still runs after TerminateProcess", p.pid))
 			}
 			break
 		}
@@ -209,12 +210,12 @@ func (e *windowsEngine) endPrint(ctx context.Context, rc *recorder, t winTarget)
 
 // sweep calls found for each top-most entry owned by the account in the
 // swept places. WalkDir follows no symlink or junction.
-func (e *windowsEngine) sweep(rc *recorder, t winTarget, step string, found func(string)) {
+func (e *windowsEngine) sweep(rc *recorder, t winTarget, step string, found func(root, p string)) {
 	for _, root := range append(append([]string(nil), TempDirs...), t.ExtraPaths...) {
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				if !errors.Is(err, fs.ErrNotExist) {
-					rc.fail(step, p, err)
+					rc.fail(step, root, impersonalErr(err))
 				}
 				return nil
 			}
@@ -222,7 +223,7 @@ func (e *windowsEngine) sweep(rc *recorder, t winTarget, step string, found func
 				return nil
 			}
 			if ownedBy(p, t.sid) {
-				found(p)
+				found(root, p)
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
@@ -230,7 +231,7 @@ func (e *windowsEngine) sweep(rc *recorder, t winTarget, step string, found func
 			return nil
 		})
 		if err != nil {
-			rc.fail(step, root, err)
+			rc.fail(step, root, impersonalErr(err))
 		}
 	}
 }
@@ -250,19 +251,19 @@ func (e *windowsEngine) verify(rc *recorder, t winTarget) bool {
 		rc.fail(StepVerify, "", err)
 	}
 	for _, p := range procs {
-		rc.fail(StepVerify, "", fmt.Errorf("process %d (%s) of the visitor still runs", p.pid, p.name))
+		rc.fail(StepVerify, "", fmt.Errorf("process %d of the visitor still runs", p.pid))
 	}
 	if t.want != nil {
 		got, err := pathManifest(t.home)
 		if err != nil {
-			rc.fail(StepVerify, t.home, err)
+			rc.fail(StepVerify, t.home, impersonalErr(err))
 		}
 		for _, d := range diff(t.want, got, compareOpts{}) {
-			rc.fail(StepVerify, filepath.Join(t.home, filepath.FromSlash(d.Path)), errors.New(d.Problem))
+			rc.fail(StepVerify, t.home, errors.New(impersonal(d.Problem)))
 		}
 	}
-	e.sweep(rc, t, StepVerify, func(p string) {
-		rc.fail(StepVerify, p, errors.New("file of the visitor left behind"))
+	e.sweep(rc, t, StepVerify, func(root, _ string) {
+		rc.fail(StepVerify, root, errors.New("file of the visitor left behind"))
 	})
 	rc.ran(StepVerify)
 	return !rc.failed()

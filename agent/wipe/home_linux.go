@@ -79,6 +79,7 @@ func (e *linuxEngine) release(rc *recorder, t target, ms []mount) error {
 		}
 		files, bytes := countTree(counted)
 		rc.removed(files, bytes)
+		rc.count(StepHome, files)
 	}
 	detached, err := unmountOwn(t.home, sourceHome)
 	if err != nil {
@@ -152,11 +153,12 @@ func (e *linuxEngine) resetFiles(rc *recorder, t target, dir string, cache *hash
 		return fmt.Errorf("open skeleton: %w", err)
 	}
 	defer unix.Close(skel)
-	r := newResetter(t.want, t.uid, t.gid, e.opts.KeepImmutable, dir, func(path string, err error) { rc.fail(StepHome, path, err) })
+	r := newResetter(t.want, t.uid, t.gid, e.opts.KeepImmutable, dir, func(_ string, err error) { rc.fail(StepHome, dir, err) })
 	r.cache = cache
 	r.resetRoot(fd, skel)
 	if cache == nil {
 		rc.removed(r.rm.files, r.rm.bytes)
+		rc.count(StepHome, r.rm.files)
 	}
 	return nil
 }

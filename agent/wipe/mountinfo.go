@@ -9,9 +9,33 @@ import (
 // mount is one line of /proc/self/mountinfo.
 type mount struct {
 	ID, Parent int
+	Dev        string // major:minor of the file system
+	Root       string // the directory of the file system mounted here
 	Point      string // where it is mounted
+	Options    []string
 	FSType     string
 	Source     string
+	Super      []string // the file system's own options
+}
+
+// has reports whether opts holds the option name (alone or as name=value).
+func has(opts []string, name string) bool {
+	for _, o := range opts {
+		if o == name || strings.HasPrefix(o, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// option returns the value of name=value in opts.
+func option(opts []string, name string) (string, bool) {
+	for _, o := range opts {
+		if v, ok := strings.CutPrefix(o, name+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // Mount sources the engine gives its own mounts, so that it can tell them
@@ -20,6 +44,8 @@ const (
 	sourceHome  = "piste-home"
 	sourceUpper = "piste-upper"
 	sourceProbe = "piste-probe"
+	// sourceMqueue is the engine's own view of the POSIX message queues.
+	sourceMqueue = "piste-mqueue"
 )
 
 // parseMountInfo parses the text of /proc/self/mountinfo (see proc(5)).
@@ -58,13 +84,20 @@ func parseMountLine(line string) (mount, error) {
 	if err != nil {
 		return mount{}, fmt.Errorf("parent id %q: %w", fields[1], err)
 	}
-	return mount{
-		ID:     id,
-		Parent: parent,
-		Point:  unescapeOctal(fields[4]),
-		FSType: fields[sep+1],
-		Source: unescapeOctal(fields[sep+2]),
-	}, nil
+	m := mount{
+		ID:      id,
+		Parent:  parent,
+		Dev:     fields[2],
+		Root:    unescapeOctal(fields[3]),
+		Point:   unescapeOctal(fields[4]),
+		Options: strings.Split(fields[5], ","),
+		FSType:  fields[sep+1],
+		Source:  unescapeOctal(fields[sep+2]),
+	}
+	if len(fields) > sep+3 {
+		m.Super = strings.Split(fields[sep+3], ",")
+	}
+	return m, nil
 }
 
 // unescapeOctal undoes the kernel's \ooo escapes of space, tab, newline and

@@ -99,7 +99,7 @@ func newPathResetter(want Manifest, fail func(string, error)) *pathResetter {
 func (r *pathResetter) reset(dir, skel, rel string) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		r.fail(dir, fmt.Errorf("list directory: %w", err))
+		r.fail(dir, fmt.Errorf("list directory: %w", impersonalErr(err)))
 		return
 	}
 	var kept []string
@@ -170,7 +170,7 @@ func (r *pathResetter) remove(full string) {
 		}
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		r.fail(full, fmt.Errorf("remove: %w", err))
+		r.fail(full, fmt.Errorf("remove: %w", impersonalErr(err)))
 	}
 }
 
@@ -191,7 +191,7 @@ func (r *pathResetter) copy(src, dst, rel string) {
 		err = fmt.Errorf("a %s cannot be copied from the skeleton", want.Type)
 	}
 	if err != nil {
-		r.fail(dst, fmt.Errorf("copy from skeleton: %w", err))
+		r.fail(dst, fmt.Errorf("copy from skeleton: %w", impersonalErr(err)))
 	}
 }
 

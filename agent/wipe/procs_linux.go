@@ -60,9 +60,10 @@ func signal(pid int, uid uint32, sig unix.Signal) {
 }
 
 // endProcesses ends every process of uid: SIGTERM, up to grace to exit, then
-// SIGKILL until none is left or killTimeout has passed. It returns how many
-// processes it ended and those still running.
-func endProcesses(ctx context.Context, uid uint32, grace, killTimeout time.Duration) (int, []proc, error) {
+// SIGKILL until none is left or killTimeout has passed. With a group, each
+// SIGKILL round freezes the processes first, so none can fork meanwhile.
+// It returns how many processes it ended and those still running.
+func endProcesses(ctx context.Context, uid uint32, grace, killTimeout time.Duration, g processGroup) (int, []proc, error) {
 	seen := map[int]bool{}
 	procs, err := userProcs(uid)
 	if err != nil || len(procs) == 0 {
@@ -80,7 +81,13 @@ func endProcesses(ctx context.Context, uid uint32, grace, killTimeout time.Durat
 	for len(procs) > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
 		for _, p := range procs {
 			seen[p.pid] = true
-			signal(p.pid, uid, unix.SIGKILL)
+		}
+		if g != nil {
+			killThroughGroup(g, procs, uid)
+		} else {
+			for _, p := range procs {
+				signal(p.pid, uid, unix.SIGKILL)
+			}
 		}
 		time.Sleep(10 * time.Millisecond)
 		if procs, err = userProcs(uid); err != nil {

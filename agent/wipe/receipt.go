@@ -2,6 +2,8 @@ package wipe
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,7 +22,16 @@ const (
 	StepHome      = "home"
 	StepTemp      = "temp"
 	StepVerify    = "verify"
+	StepIPC       = "ipc"
+	StepKeyrings  = "keyrings"
+	StepFUSE      = "fuse"
+	StepRunUser   = "run_user"
+	StepCrash     = "crash"
+	StepJournal   = "journal"
 )
+
+// verifyStep names the independent check of one class in receipts.
+func verifyStep(class string) string { return StepVerify + " " + class }
 
 // Receipt is the record of one wipe: what the agent reports to the fleet
 // and what decides whether the terminal stays in service. It is the wire
@@ -40,6 +51,7 @@ type recorder struct {
 	mu      sync.Mutex
 	r       Receipt
 	dropped int
+	counts  map[string]int64 // what was removed, by category
 }
 
 func newRecorder(req Request, now time.Time) *recorder {
@@ -81,6 +93,20 @@ func (rc *recorder) removed(files, bytes int64) {
 	rc.r.BytesRemoved += bytes
 }
 
+// count adds n removed items of a category (such as "ipc" or "/tmp") to
+// the receipt's summary.
+func (rc *recorder) count(category string, n int64) {
+	if n == 0 {
+		return
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.counts == nil {
+		rc.counts = map[string]int64{}
+	}
+	rc.counts[category] += n
+}
+
 func (rc *recorder) ended(n int) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -106,6 +132,9 @@ func (rc *recorder) finish(verified bool, now time.Time) Receipt {
 	defer rc.mu.Unlock()
 	if rc.dropped > 0 {
 		rc.r.Failures = append(rc.r.Failures, Failure{Step: StepVerify, Error: fmt.Sprintf("%d more failures not listed", rc.dropped)})
+	}
+	for _, c := range slices.Sorted(maps.Keys(rc.counts)) {
+		rc.r.StepsRun = append(rc.r.StepsRun, fmt.Sprintf("removed: %d from %s", rc.counts[c], c))
 	}
 	rc.r.EndedAt = now
 	rc.r.Duration = now.Sub(rc.r.StartedAt)

@@ -136,7 +136,7 @@ func (r *resetter) fixDir(fd int, path string, want Entry) {
 			continue
 		}
 		if err := unix.Fremovexattr(fd, x); err != nil {
-			r.fail(path, fmt.Errorf("remove extended attribute %q: %w", x, err))
+			r.fail(path, fmt.Errorf("remove an extended attribute: %w", err))
 		}
 	}
 	if err := unix.Fchown(fd, int(r.uid), int(r.gid)); err != nil {

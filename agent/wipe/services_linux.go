@@ -123,7 +123,7 @@ func removeRegular(rc *recorder, step, path string) {
 		err = os.Remove(path)
 	}
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		rc.fail(step, path, err)
+		rc.fail(step, filepath.Dir(path), impersonalErr(err))
 	}
 }
 
@@ -132,6 +132,7 @@ func removeRegular(rc *recorder, step, path string) {
 // queued on CUPS 2.4. A spooler that cannot be asked fails the wipe: the
 // jobs might print for the next visitor to pick up.
 func (e *linuxEngine) endPrint(ctx context.Context, rc *recorder, user string) {
+	defer removeSpoolFiles(rc, user)
 	if !haveTool("lpstat") || !haveTool("cancel") {
 		rc.skipped(StepPrint, "CUPS not installed")
 		return
@@ -151,15 +152,16 @@ func (e *linuxEngine) endPrint(ctx context.Context, rc *recorder, user string) {
 			return
 		}
 	}
+	e.purgeHistory(ctx, rc, user)
 	rc.ran(StepPrint)
 }
 
-// printJobsLeft lists the user's print jobs still queued.
+// printJobsLeft lists the user's print jobs still queued or remembered.
 func printJobsLeft(ctx context.Context, timeout time.Duration, user string) ([]string, error) {
 	if !haveTool("lpstat") {
 		return nil, nil
 	}
-	out, err := runTool(ctx, timeout, "lpstat", "-o")
+	out, err := runTool(ctx, timeout, "lpstat", "-W", "all", "-o")
 	if err != nil && !remoteCUPS() && !exists(cupsSocket) {
 		return nil, nil
 	}

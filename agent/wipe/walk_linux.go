@@ -72,11 +72,11 @@ func (w *walker) rel(name string) string {
 func (w *walker) walk(rootfd int, root string) error {
 	st, err := statAt(rootfd, "")
 	if err != nil {
-		return fmt.Errorf("stat %q: %w", root, err)
+		return fmt.Errorf("stat the walk's top directory: %w", err)
 	}
 	names, err := readNames(rootfd)
 	if err != nil {
-		return fmt.Errorf("list %q: %w", root, err)
+		return fmt.Errorf("list the walk's top directory: %w", err)
 	}
 	w.root = root
 	w.stack = []*frame{{fd: rootfd, st: st, names: names}}
@@ -117,6 +117,9 @@ func (w *walker) step(top *frame, name string) {
 		return
 	}
 	fd, err := openDirAt(top.fd, name, st)
+	if errors.Is(err, unix.ENOENT) {
+		return // removed since it was stat'ed
+	}
 	if err != nil {
 		w.fail(w.rel(name), fmt.Errorf("open directory: %w", err))
 		return
@@ -125,6 +128,10 @@ func (w *walker) step(top *frame, name string) {
 		w.enter(fd, e)
 	}
 	names, err := readNames(fd)
+	if errors.Is(err, unix.ENOENT) {
+		unix.Close(fd)
+		return // removed while it was being listed
+	}
 	if err != nil {
 		unix.Close(fd)
 		w.fail(w.rel(name), fmt.Errorf("list directory: %w", err))
@@ -147,7 +154,7 @@ func (w *walker) pop() error {
 	if parent.fd < 0 {
 		fd, err := openDirAt(top.fd, "..", parent.st)
 		if err != nil {
-			return fmt.Errorf("walk back up to %q: %w", w.rel(""), err)
+			return fmt.Errorf("walk back up %d levels from the top: %w", len(w.stack)-1, err)
 		}
 		parent.fd = fd
 	}

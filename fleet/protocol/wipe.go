@@ -61,7 +61,10 @@ type WipeReceipt struct {
 	StepsSkipped []string      `json:"steps_skipped,omitempty"`
 }
 
-// WipeFailure is one thing a wipe could not do or found left over.
+// WipeFailure is one thing a wipe could not do or found left over. Path
+// names a place that is not the visitor's (a swept directory such as /tmp,
+// the home, or a class such as "ipc"), never a name the visitor chose:
+// file names are personal data.
 type WipeFailure struct {
 	Step  string `json:"step"`
 	Path  string `json:"path,omitempty"`
