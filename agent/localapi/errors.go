@@ -43,7 +43,7 @@ type errorDetail struct {
 // turns exactly these statuses back into a *Refusal.
 func refusalStatus(code string) int {
 	switch code {
-	case RefusalLockedOut:
+	case RefusalLockedOut, RefusalRateLimited:
 		return http.StatusTooManyRequests
 	case RefusalBusy:
 		return http.StatusLocked

@@ -82,8 +82,9 @@ type Message struct {
 
 // Refusal codes: each has its own translated text on the kiosk.
 const (
-	RefusalWrongPIN       = "wrong_pin"
-	RefusalUnknownCard    = "unknown_card"
+	RefusalWrongCardOrPIN = "wrong_card_or_pin" // one answer to both, so cards cannot be enumerated
+	RefusalWrongPIN       = "wrong_pin"         // older fleets only
+	RefusalUnknownCard    = "unknown_card"      // older fleets only
 	RefusalBlocked        = "blocked"
 	RefusalFees           = "fees"
 	RefusalQuotaExhausted = "quota_exhausted"
@@ -93,7 +94,8 @@ const (
 	RefusalOffline        = "offline_denied"
 	RefusalInvalidGuest   = "invalid_guest_code"
 	RefusalUnavailable    = "service_unavailable"
-	RefusalBusy           = "busy" // not idle: a session runs, or a wipe
+	RefusalBusy           = "busy"         // not idle: a session runs, or a wipe
+	RefusalRateLimited    = "rate_limited" // too many card checks just now; see RetryAfterSeconds
 )
 
 // Refusal says why a login was refused.

@@ -42,6 +42,8 @@ type Config struct {
 	// SIP2 reaches the library system for card logins; nil refuses them
 	// as service_unavailable.
 	SIP2 *sip2.Config
+	// CardChecks limits card logins and reservations; nil: the defaults.
+	CardChecks *visits.CardCheckLimits
 }
 
 // Server is a running fleet.

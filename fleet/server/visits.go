@@ -34,6 +34,9 @@ func newVisits(cfg Config, st *store.Store, h *hub.Hub, log *slog.Logger) (*visi
 		library = pool
 	}
 	v := visits.New(st, library, cards, h, log)
+	if cfg.CardChecks != nil {
+		v.Limits = *cfg.CardChecks
+	}
 	h.SetHooks(hub.Hooks{
 		Connected: v.Connected,
 		Stored: func(ctx context.Context, in store.Incoming) {

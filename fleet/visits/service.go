@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"piste/fleet/protocol"
 	"piste/fleet/sip2"
 	"piste/fleet/store"
 )
@@ -39,8 +40,16 @@ type Service struct {
 	// Poll is how often changes made by other processes (the CLI) are
 	// looked for. Default 2 s.
 	Poll time.Duration
+	// Limits bound card checks per terminal and fleet-wide; New sets
+	// DefaultCardCheckLimits, the zero value sets none.
+	Limits CardCheckLimits
+	// Deadline bounds a card login or reservation, library system
+	// included; default protocol.VisitorAnswerDeadline, which is shorter
+	// than the agent's wait, so the visitor hears service_unavailable.
+	Deadline time.Duration
 
-	pins          pinWaits // pauses after wrong PINs, by card hash
+	pins          pinWaits   // pauses after wrong PINs, by card hash
+	checks        cardChecks // the Limits' buckets
 	mu            sync.Mutex
 	layers        layerCache
 	notified      map[string]string // terminal -> reservation id last told ("" for none)
@@ -50,7 +59,7 @@ type Service struct {
 // New returns a Service; call Run to push policy and reservation changes.
 func New(st *store.Store, library Authenticator, cards Cards, link Link, log *slog.Logger) *Service {
 	return &Service{Store: st, Library: library, Cards: cards, Link: link, Log: log, Now: time.Now,
-		Poll: 2 * time.Second, notified: map[string]string{}, reservationsV: -1}
+		Poll: 2 * time.Second, Limits: DefaultCardCheckLimits, Deadline: protocol.VisitorAnswerDeadline, notified: map[string]string{}, reservationsV: -1}
 }
 
 // Run watches for policy and reservation changes until ctx ends: changed
