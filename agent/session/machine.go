@@ -63,7 +63,8 @@ type Config struct {
 	StateDir string
 	Policy   policy.Policy
 	Log      *slog.Logger
-	// FleetTimeout bounds each question to the fleet (default 15 s).
+	// FleetTimeout bounds each question to the fleet (default
+	// protocol.AgentVisitorTimeout; the fleet answers before it).
 	FleetTimeout time.Duration
 	// WipeTimeout bounds one wipe (default 10 minutes).
 	WipeTimeout time.Duration
@@ -90,7 +91,11 @@ type Machine struct {
 	refusal     *localapi.Refusal
 	activity    time.Time
 	wiping      bool // a wipe runs in the background
-	wg          sync.WaitGroup
+	// linkDown: the fleet link was down, as the link last said. Only then
+	// may an unanswered login become a walk-up session.
+	linkDown   bool
+	cardChecks cardBucket // the terminal's own limit on card checks
+	wg         sync.WaitGroup
 }
 
 // running is the session in progress.
@@ -114,7 +119,7 @@ func New(cfg Config) *Machine {
 		cfg.Clock = SystemClock{}
 	}
 	if cfg.FleetTimeout == 0 {
-		cfg.FleetTimeout = 15 * time.Second
+		cfg.FleetTimeout = protocol.AgentVisitorTimeout
 	}
 	if cfg.WipeTimeout == 0 {
 		cfg.WipeTimeout = 10 * time.Minute
@@ -234,23 +239,52 @@ func (m *Machine) closingLimit(now time.Time) (time.Time, bool) {
 	return closing.Add(-minutes(m.pol.Session.EndBeforeClosingMinutes)), true
 }
 
+// SetLinkDown records whether the fleet link is down (true) or up or not
+// yet known (false); the daemon calls it on every change of the link.
+func (m *Machine) SetLinkDown(down bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.linkDown = down
+}
+
 // Login starts a library-card session.
 func (m *Machine) Login(ctx context.Context, card, pin string) error {
-	return m.begin(ctx, func(ctx context.Context) (protocol.SessionGrant, error) {
+	return m.begin(ctx, true, func(ctx context.Context) (protocol.SessionGrant, error) {
 		return m.cfg.Fleet.Login(ctx, card, pin)
 	})
 }
 
 // Guest starts a guest-pass session.
 func (m *Machine) Guest(ctx context.Context, code string) error {
-	return m.begin(ctx, func(ctx context.Context) (protocol.SessionGrant, error) {
+	return m.begin(ctx, false, func(ctx context.Context) (protocol.SessionGrant, error) {
 		return m.cfg.Fleet.Guest(ctx, code)
 	})
 }
 
+// AdmitReserve says whether a visitor may reserve this terminal now: from
+// the welcome screen only (a visitor in a session has no need to, and
+// the card checks would only load the library system), and within the
+// card checks this terminal allows itself, which logins share.
+func (m *Machine) AdmitReserve() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.cfg.Clock.Now()
+	m.activity = now
+	if m.state != localapi.StateIdle {
+		return &localapi.Refusal{Code: localapi.RefusalBusy, Message: "reservations are made from the welcome screen; the terminal is " + string(m.state)}
+	}
+	if ref := m.cardChecks.take(now); ref != nil {
+		return ref
+	}
+	return nil
+}
+
 // begin runs one login: it admits the attempt, asks the fleet without
-// holding the lock, then starts the session or shows the refusal.
-func (m *Machine) begin(ctx context.Context, ask func(context.Context) (protocol.SessionGrant, error)) error {
+// holding the lock, then starts the session or shows the refusal. A
+// login the fleet did not answer starts a walk-up session only when the
+// link was down before the visitor asked: a fleet that is up but slow
+// (which a visitor might cause) must not open the terminal to anyone.
+func (m *Machine) begin(ctx context.Context, card bool, ask func(context.Context) (protocol.SessionGrant, error)) error {
 	m.mu.Lock()
 	now := m.cfg.Clock.Now()
 	m.activity = now
@@ -258,6 +292,15 @@ func (m *Machine) begin(ctx context.Context, ask func(context.Context) (protocol
 		m.mu.Unlock()
 		return err
 	}
+	if card {
+		if ref := m.cardChecks.take(now); ref != nil {
+			defer m.mu.Unlock()
+			m.refusal = ref
+			m.publishLocked(false)
+			return ref
+		}
+	}
+	wasDown := m.linkDown
 	m.refusal = nil
 	m.setLocked(localapi.StateAuthenticating, "")
 	m.mu.Unlock()
@@ -273,9 +316,14 @@ func (m *Machine) begin(ctx context.Context, ask func(context.Context) (protocol
 		return m.refuseLocked(localapi.RefusalBusy, "the terminal left the login screen while the fleet was asked", false)
 	}
 	now = m.cfg.Clock.Now()
-	if errors.Is(err, ErrUnreachable) {
+	if errors.Is(err, ErrUnreachable) && wasDown {
 		m.log.Warn("fleet unreachable at login", "err", err, "offline", m.pol.Session.Offline)
 		return m.walkupLocked(now)
+	}
+	if errors.Is(err, ErrUnreachable) {
+		m.log.Warn("fleet did not answer a login while the link was up: refused, no walk-up", "err", err)
+		return m.refuseLocked(localapi.RefusalUnavailable,
+			"the fleet did not answer; try again or ask the staff (walk-up sessions start only when the link was already down)", true)
 	}
 	if err != nil {
 		var ref *localapi.Refusal
