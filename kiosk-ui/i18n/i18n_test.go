@@ -105,7 +105,7 @@ func TestT(t *testing.T) {
 	}{
 		{"fi", "welcome.title", nil, "Tervetuloa"},
 		{"sv", "welcome.title", nil, "Välkommen"},
-		{"en", "refusal.locked_out", []any{5}, "Too many wrong PINs. Try again in 5 min."},
+		{"en", "refusal.locked_out", []any{5}, "Too many wrong tries. Try again in 5 min."},
 		{"fi", "reservation.from", []any{"14:00", "1234"}, "Tämä tietokone on varattu klo 14:00 alkaen kortille …1234."},
 		{"de", "welcome.title", nil, "Welcome"},
 		{"fi", "no.such_key", nil, "no.such_key"},
