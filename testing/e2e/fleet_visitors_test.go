@@ -46,7 +46,10 @@ func TestFleetVisitorSessionsThroughTheBinaries(t *testing.T) {
 	dir := t.TempDir()
 	loginFile := filepath.Join(dir, "sip2-login")
 	require.NoError(t, os.WriteFile(loginFile, []byte("scclient:clientpwd\n"), 0o600))
-	f := newFleet(t, "--sip2", library, "--sip2-login-file", loginFile, "--sip2-institution", "UWOLS")
+	// The test polls card logins until the applied policy shows; the
+	// card-check limit (tested in failclosed_test.go) would refuse that.
+	f := newFleet(t, "--sip2", library, "--sip2-login-file", loginFile, "--sip2-institution", "UWOLS",
+		"--card-checks-per-terminal", "0")
 
 	// Policy: refused with the key named, then applied while serve runs.
 	bad := filepath.Join(dir, "bad.yaml")
@@ -77,9 +80,9 @@ func TestFleetVisitorSessionsThroughTheBinaries(t *testing.T) {
 	}, "card login with the applied policy")
 	assert.Equal(t, "card", g.Kind)
 	assert.NotEmpty(t, g.SessionID)
-	for card, code := range map[string]string{"20000002": "wrong_pin", "99999999": "unknown_card", "20000004": "blocked"} {
+	for card, code := range map[string]string{"20000002": "wrong_card_or_pin", "99999999": "wrong_card_or_pin", "20000004": "blocked"} {
 		pin := "1234"
-		if code == "wrong_pin" {
+		if card == "20000002" {
 			pin = "0000"
 		}
 		g = grantOrRefusal{}
