@@ -10,11 +10,15 @@
 // daemon calls Tick about once a second; tests call it with a fake clock.
 //
 // Visitor activity is what the kiosk reports through the local API: every
-// intent (login, extend, language, accessibility, help) counts, status
-// reads and watches do not. Input the visitor gives to other programs is
-// not seen, so idle_logout_minutes counts from the visitor's last touch of
-// the kiosk UI; a kiosk UI that wants to report other input must send an
-// intent.
+// intent (login, extend, language, accessibility, help, still here)
+// counts, status reads and watches do not. Input the visitor gives to
+// other programs is not seen, so idle_logout_minutes counts from the
+// visitor's last touch of the kiosk UI. Since that can be long ago for
+// someone busy in a browser, the machine never ends a session for idleness
+// without warning: IdleWarning before the idle end it sets Session.Idle,
+// which brings the kiosk bar to the front with an "I'm still here" button
+// (StillHere), and the end comes only once that warning has been shown for
+// IdleWarning, however late the clock ticked.
 package session
 
 import (
@@ -90,7 +94,8 @@ type Machine struct {
 	reservation *protocol.Reservation
 	refusal     *localapi.Refusal
 	activity    time.Time
-	wiping      bool // a wipe runs in the background
+	idleWarned  time.Time // when the idle warning was first shown; zero when none is
+	wiping      bool      // a wipe runs in the background
 	// linkDown: the fleet link was down, as the link last said. Only then
 	// may an unanswered login become a walk-up session.
 	linkDown   bool
@@ -169,11 +174,60 @@ func (m *Machine) Policy() policy.Policy {
 	return m.pol
 }
 
-// Touch records visitor activity for the idle logout.
+// IdleWarning is the least time the idle warning shows before a session
+// ends for idleness.
+const IdleWarning = localapi.IdleWarningSeconds * time.Second
+
+// Touch records visitor activity for the idle logout; it takes down an
+// idle warning.
 func (m *Machine) Touch() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.activity = m.cfg.Clock.Now()
+	m.touchLocked(m.cfg.Clock.Now())
+}
+
+func (m *Machine) touchLocked(now time.Time) {
+	m.activity = now
+	if !m.idleWarned.IsZero() {
+		m.idleWarned = time.Time{}
+		m.publishLocked(false)
+	}
+}
+
+// StillHere is the visitor's answer to the idle warning: the idle clock
+// starts again. It is refused when no session runs.
+func (m *Machine) StillHere() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sess == nil || !inSession(m.state) {
+		return &localapi.Refusal{Code: localapi.RefusalUnavailable, Message: "no session is running"}
+	}
+	m.touchLocked(m.cfg.Clock.Now())
+	return nil
+}
+
+// idleEndLocked is when the running session ends for idleness: idle_logout_minutes
+// after the last activity, but never before the warning has shown for
+// IdleWarning. It starts the warning when its time has come.
+func (m *Machine) idleEndLocked(now time.Time) (end time.Time, warned bool) {
+	end = m.activity.Add(minutes(m.pol.Session.IdleLogoutMinutes))
+	if m.idleWarned.IsZero() && !now.Before(end.Add(-IdleWarning)) {
+		m.idleWarned = now
+		m.log.Info("idle warning shown", "session", m.sess.id, "idle_end", end.Format(time.RFC3339))
+	}
+	if m.idleWarned.IsZero() {
+		return end, false
+	}
+	return m.warnedIdleEnd(), true
+}
+
+// warnedIdleEnd is the idle end once the warning shows.
+func (m *Machine) warnedIdleEnd() time.Time {
+	end := m.activity.Add(minutes(m.pol.Session.IdleLogoutMinutes))
+	if shown := m.idleWarned.Add(IdleWarning); shown.After(end) {
+		return shown
+	}
+	return end
 }
 
 // SetReservation shows the terminal's current or next reservation; nil
@@ -210,13 +264,18 @@ func (m *Machine) tickLocked(now time.Time) {
 		m.endLocked(wipe.TriggerClosing)
 	case !now.Before(s.ends):
 		m.endLocked(wipe.TriggerTimeout)
-	case now.Sub(m.activity) >= minutes(m.pol.Session.IdleLogoutMinutes):
+	case m.idleEndedLocked(now):
 		m.endLocked(wipe.TriggerIdle)
 	case s.ends.Sub(now) <= minutes(slices.Max(append([]int{0}, m.pol.Session.WarnMinutes...))):
 		m.setLocked(localapi.StateWarning, "")
 	default:
 		m.setLocked(localapi.StateActive, "")
 	}
+}
+
+func (m *Machine) idleEndedLocked(now time.Time) bool {
+	end, warned := m.idleEndLocked(now)
+	return warned && !now.Before(end)
 }
 
 func inSession(st localapi.State) bool {
@@ -269,7 +328,7 @@ func (m *Machine) AdmitReserve() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.cfg.Clock.Now()
-	m.activity = now
+	m.touchLocked(now)
 	if m.state != localapi.StateIdle {
 		return &localapi.Refusal{Code: localapi.RefusalBusy, Message: "reservations are made from the welcome screen; the terminal is " + string(m.state)}
 	}
@@ -287,7 +346,7 @@ func (m *Machine) AdmitReserve() error {
 func (m *Machine) begin(ctx context.Context, card bool, ask func(context.Context) (protocol.SessionGrant, error)) error {
 	m.mu.Lock()
 	now := m.cfg.Clock.Now()
-	m.activity = now
+	m.touchLocked(now)
 	if err := m.admitLocked(now); err != nil {
 		m.mu.Unlock()
 		return err
@@ -402,7 +461,7 @@ func (m *Machine) startWithLength(now time.Time, g protocol.SessionGrant, length
 		return m.refuseLocked(localapi.RefusalUnavailable, err.Error(), true)
 	}
 	m.cfg.Emit(protocol.EventSession, protocol.SessionEvent{SessionID: s.id, Kind: s.kind, Phase: "start", StartedAt: now.UTC()})
-	m.sess, m.refusal, m.activity = s, nil, now
+	m.sess, m.refusal, m.activity, m.idleWarned = s, nil, now, time.Time{}
 	m.setLocked(localapi.StateActive, "")
 	m.log.Info("session started", "session", s.id, "kind", s.kind, "ends", s.ends.Format(time.RFC3339))
 	m.tickLocked(now)
@@ -413,7 +472,7 @@ func (m *Machine) startWithLength(now time.Time, g protocol.SessionGrant, length
 func (m *Machine) Extend(ctx context.Context) error {
 	m.mu.Lock()
 	now := m.cfg.Clock.Now()
-	m.activity = now
+	m.touchLocked(now)
 	s := m.sess
 	if s == nil || !inSession(m.state) {
 		m.mu.Unlock()
@@ -607,9 +666,14 @@ func (m *Machine) sessionView(now time.Time) *localapi.Session {
 		return nil
 	}
 	secs := max(0, int((s.ends.Sub(now)+time.Second-1)/time.Second))
-	return &localapi.Session{ID: s.id, Kind: s.kind, StartedAt: s.started.UTC(), EndsAt: s.ends.UTC(),
+	view := &localapi.Session{ID: s.id, Kind: s.kind, StartedAt: s.started.UTC(), EndsAt: s.ends.UTC(),
 		MinutesLeft: (secs + 59) / 60, SecondsLeft: secs, EndsAtClosing: s.endsAtClosing,
 		Extensions: s.extensions, CanExtend: m.canExtendLocked(now) == nil}
+	if !m.idleWarned.IsZero() {
+		end := m.warnedIdleEnd()
+		view.Idle = &localapi.IdleWarning{EndsAt: end.UTC(), SecondsLeft: max(0, int((end.Sub(now)+time.Second-1)/time.Second))}
+	}
+	return view
 }
 
 func randomID() string {
