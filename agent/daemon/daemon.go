@@ -209,6 +209,7 @@ func (d *Daemon) welcome(w protocol.Welcome) {
 }
 
 func (d *Daemon) linkStatus(ls link.Status) {
+	d.session.SetLinkDown(ls.Down())
 	d.update(func(s *localapi.Status) {
 		s.Link = localapi.Link{Server: d.cfg.Server, Connected: ls.Connected, Revoked: ls.Revoked,
 			LastConnected: ls.LastConnected, LastError: ls.LastError, Attempts: ls.Attempts}

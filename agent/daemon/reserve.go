@@ -6,32 +6,33 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"piste/agent/localapi"
 	"piste/agent/session"
 	"piste/fleet/protocol"
 )
 
-// reserveTimeout bounds the fleet's answer to a reservation, which waits
-// for the library system like a login.
-const reserveTimeout = 30 * time.Second
-
 // Reserve asks the fleet to hold this PC for a visitor's card for its next
 // free slot. It needs the fleet: a reservation made offline could not keep
 // anyone out. The slot shows in Status.Reservation at once when it is the
-// PC's next one; the fleet's reservation notice confirms it.
+// PC's next one; the fleet's reservation notice confirms it. It is
+// refused during a session and beyond the terminal's card-check limit
+// (see session.Machine.AdmitReserve).
 func (d *Daemon) Reserve(ctx context.Context, req localapi.ReserveRequest) error {
-	d.session.Touch()
 	if err := checkReserve(req); err != nil {
+		d.session.Touch()
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, reserveTimeout)
+	if err := d.session.AdmitReserve(); err != nil {
+		return err
+	}
+	// The fleet answers within its own, shorter deadline.
+	ctx, cancel := context.WithTimeout(ctx, protocol.AgentVisitorTimeout)
 	defer cancel()
 	res, err := d.fleet.Reserve(ctx, req.Card, req.PIN, req.Minutes)
 	if errors.Is(err, session.ErrUnreachable) {
 		return &localapi.Refusal{Code: localapi.RefusalUnavailable,
-			Message: "the fleet is unreachable and a reservation needs it; try again soon"}
+			Message: "the fleet did not answer and a reservation needs it; try again or ask the staff"}
 	}
 	if err != nil {
 		return err

@@ -22,6 +22,9 @@ func (d *Daemon) Guest(ctx context.Context, req localapi.GuestRequest) error {
 // Extend lengthens the running session.
 func (d *Daemon) Extend(ctx context.Context) error { return d.session.Extend(ctx) }
 
+// StillHere answers the idle warning: the visitor is still here.
+func (d *Daemon) StillHere(ctx context.Context) error { return d.session.StillHere() }
+
 // End ends the running session; the wipe follows at once.
 func (d *Daemon) End(ctx context.Context) error { return d.session.End(ctx) }
 

@@ -64,6 +64,13 @@ type Status struct {
 	Attempts      int
 }
 
+// Down reports whether the link is known to be down: not connected, after
+// a try that failed or a connection that dropped. A link that has not yet
+// finished its first try is not down: it is not known to be.
+func (s Status) Down() bool {
+	return !s.Connected && (s.LastError != "" || s.Revoked)
+}
+
 // Link keeps one terminal connected.
 type Link struct {
 	cfg      Config

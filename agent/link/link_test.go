@@ -75,3 +75,24 @@ func TestPolicyAndNoticeFrames(t *testing.T) {
 		t.Fatal("no notice passed on")
 	}
 }
+
+// Down is what lets a session start as walk-up: only a link known to be
+// down counts, never one still making its first try.
+func TestStatusDown(t *testing.T) {
+	tests := []struct {
+		name string
+		s    Status
+		want bool
+	}{
+		{"first try not finished", Status{Attempts: 1}, false},
+		{"connected", Status{Connected: true, Attempts: 1}, false},
+		{"dial failed", Status{Attempts: 1, LastError: "dial fleet: connection refused"}, true},
+		{"dropped after a connection", Status{Attempts: 2, LastConnected: time.Now(), LastError: "fleet closed the link (1001)"}, true},
+		{"revoked", Status{Revoked: true}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.s.Down())
+		})
+	}
+}

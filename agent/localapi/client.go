@@ -87,6 +87,11 @@ func (c *Client) Extend(ctx context.Context) error {
 	return c.call(ctx, http.MethodPost, "/v1/extend", nil, nil)
 }
 
+// StillHere answers an idle warning: the visitor is still here.
+func (c *Client) StillHere(ctx context.Context) error {
+	return c.call(ctx, http.MethodPost, "/v1/still-here", nil, nil)
+}
+
 // End ends the running session.
 func (c *Client) End(ctx context.Context) error {
 	return c.call(ctx, http.MethodPost, "/v1/end", nil, nil)

@@ -45,7 +45,7 @@ type errorDetail struct {
 // turns exactly these statuses back into a *Refusal.
 func refusalStatus(code protocol.RefusalCode) int {
 	switch code {
-	case RefusalLockedOut:
+	case RefusalLockedOut, RefusalRateLimited:
 		return http.StatusTooManyRequests
 	case RefusalBusy:
 		return http.StatusLocked

@@ -23,6 +23,7 @@ type route struct {
 //	POST /v1/guest          GuestRequest
 //	POST /v1/reserve        ReserveRequest
 //	POST /v1/extend         (no body)
+//	POST /v1/still-here     (no body) the answer to an idle warning
 //	POST /v1/end            (no body)
 //	POST /v1/language       LanguageRequest
 //	POST /v1/accessibility  Accessibility
@@ -46,6 +47,9 @@ func NewHandler(c Controller) http.Handler {
 		})},
 		"/v1/extend": {http.MethodPost, intent(true, func(ctx context.Context, c Controller, _ *struct{}) error {
 			return c.Extend(ctx)
+		})},
+		"/v1/still-here": {http.MethodPost, intent(true, func(ctx context.Context, c Controller, _ *struct{}) error {
+			return c.StillHere(ctx)
 		})},
 		"/v1/end": {http.MethodPost, intent(true, func(ctx context.Context, c Controller, _ *struct{}) error {
 			return c.End(ctx)

@@ -58,6 +58,22 @@ type Session struct {
 	EndsAtClosing bool                 `json:"ends_at_closing,omitempty"` // the end is the branch's closing time
 	Extensions    int                  `json:"extensions"`
 	CanExtend     bool                 `json:"can_extend"`
+	// Idle is set while the session is about to end for lack of activity:
+	// the kiosk brings its bar to the front with an "I'm still here"
+	// button (StillHere). The agent sets it at least IdleWarningSeconds
+	// before the idle end.
+	Idle *IdleWarning `json:"idle,omitempty"`
+}
+
+// IdleWarningSeconds is the least time an idle warning shows before the
+// session ends and the visitor's files are wiped.
+const IdleWarningSeconds = 60
+
+// IdleWarning says when an idle session ends unless the visitor says
+// they are still here.
+type IdleWarning struct {
+	EndsAt      time.Time `json:"ends_at"`
+	SecondsLeft int       `json:"seconds_left"`
 }
 
 // Accessibility holds the visitor's display choices; they reset at session end.
@@ -83,6 +99,7 @@ type Message struct {
 // Refusal codes (see protocol.RefusalCode): each has its own translated
 // text on the kiosk.
 const (
+	RefusalWrongCardOrPIN = protocol.RefusalWrongCardOrPIN // one answer to both, so cards cannot be enumerated
 	RefusalWrongPIN       = protocol.RefusalWrongPIN
 	RefusalUnknownCard    = protocol.RefusalUnknownCard
 	RefusalBlocked        = protocol.RefusalBlocked
@@ -95,6 +112,7 @@ const (
 	RefusalInvalidGuest   = protocol.RefusalInvalidGuest
 	RefusalUnavailable    = protocol.RefusalUnavailable
 	RefusalBusy           = protocol.RefusalBusy
+	RefusalRateLimited    = protocol.RefusalRateLimited // too many card checks just now; see RetryAfterSeconds
 )
 
 // Refusal says why a login was refused.
@@ -173,6 +191,9 @@ type Controller interface {
 	// slot shows in Status.Reservation.
 	Reserve(ctx context.Context, req ReserveRequest) error
 	Extend(ctx context.Context) error
+	// StillHere is the visitor's answer to an idle warning: it restarts
+	// the idle clock. Any other intent does too.
+	StillHere(ctx context.Context) error
 	End(ctx context.Context) error
 	SetLanguage(ctx context.Context, req LanguageRequest) error
 	SetAccessibility(ctx context.Context, req Accessibility) error

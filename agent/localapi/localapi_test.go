@@ -47,6 +47,8 @@ func TestIntentsReachController(t *testing.T) {
 		}, localapitest.Call{Method: "Reserve", Arg: localapi.ReserveRequest{Card: "12345678", PIN: "4321", Minutes: 30}}},
 		{"extend", func(c context.Context, cl *localapi.Client) error { return cl.Extend(c) },
 			localapitest.Call{Method: "Extend"}},
+		{"still here", func(c context.Context, cl *localapi.Client) error { return cl.StillHere(c) },
+			localapitest.Call{Method: "StillHere"}},
 		{"end", func(c context.Context, cl *localapi.Client) error { return cl.End(c) },
 			localapitest.Call{Method: "End"}},
 		{"language", func(c context.Context, cl *localapi.Client) error {

@@ -10,11 +10,15 @@
 // daemon calls Tick about once a second; tests call it with a fake clock.
 //
 // Visitor activity is what the kiosk reports through the local API: every
-// intent (login, extend, language, accessibility, help) counts, status
-// reads and watches do not. Input the visitor gives to other programs is
-// not seen, so idle_logout_minutes counts from the visitor's last touch of
-// the kiosk UI; a kiosk UI that wants to report other input must send an
-// intent.
+// intent (login, extend, language, accessibility, help, still here)
+// counts, status reads and watches do not. Input the visitor gives to
+// other programs is not seen, so idle_logout_minutes counts from the
+// visitor's last touch of the kiosk UI. Since that can be long ago for
+// someone busy in a browser, the machine never ends a session for idleness
+// without warning: IdleWarning before the idle end it sets Session.Idle,
+// which brings the kiosk bar to the front with an "I'm still here" button
+// (StillHere), and the end comes only once that warning has been shown for
+// IdleWarning, however late the clock ticked.
 package session
 
 import (
@@ -63,7 +67,8 @@ type Config struct {
 	StateDir string
 	Policy   policy.Policy
 	Log      *slog.Logger
-	// FleetTimeout bounds each question to the fleet (default 15 s).
+	// FleetTimeout bounds each question to the fleet (default
+	// protocol.AgentVisitorTimeout; the fleet answers before it).
 	FleetTimeout time.Duration
 	// WipeTimeout bounds one wipe (default 10 minutes).
 	WipeTimeout time.Duration
@@ -89,8 +94,13 @@ type Machine struct {
 	reservation *protocol.Reservation
 	refusal     *localapi.Refusal
 	activity    time.Time
-	wiping      bool // a wipe runs in the background
-	wg          sync.WaitGroup
+	idleWarned  time.Time // when the idle warning was first shown; zero when none is
+	wiping      bool      // a wipe runs in the background
+	// linkDown: the fleet link was down, as the link last said. Only then
+	// may an unanswered login become a walk-up session.
+	linkDown   bool
+	cardChecks cardBucket // the terminal's own limit on card checks
+	wg         sync.WaitGroup
 }
 
 // running is the session in progress.
@@ -115,7 +125,7 @@ func New(cfg Config) *Machine {
 		cfg.Clock = SystemClock{}
 	}
 	if cfg.FleetTimeout == 0 {
-		cfg.FleetTimeout = 15 * time.Second
+		cfg.FleetTimeout = protocol.AgentVisitorTimeout
 	}
 	if cfg.WipeTimeout == 0 {
 		cfg.WipeTimeout = 10 * time.Minute
@@ -165,13 +175,6 @@ func (m *Machine) Policy() policy.Policy {
 	return m.pol
 }
 
-// Touch records visitor activity for the idle logout.
-func (m *Machine) Touch() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.activity = m.cfg.Clock.Now()
-}
-
 // SetReservation shows the terminal's current or next reservation; nil
 // clears it.
 func (m *Machine) SetReservation(r *protocol.Reservation) {
@@ -206,7 +209,7 @@ func (m *Machine) tickLocked(now time.Time) {
 		m.endLocked(wipe.TriggerClosing)
 	case !now.Before(s.ends):
 		m.endLocked(wipe.TriggerTimeout)
-	case now.Sub(m.activity) >= minutes(m.pol.Session.IdleLogoutMinutes):
+	case m.idleEndedLocked(now):
 		m.endLocked(wipe.TriggerIdle)
 	case s.ends.Sub(now) <= minutes(slices.Max(append([]int{0}, m.pol.Session.WarnMinutes...))):
 		m.setLocked(localapi.StateWarning, "")
@@ -235,30 +238,68 @@ func (m *Machine) closingLimit(now time.Time) (time.Time, bool) {
 	return closing.Add(-minutes(m.pol.Session.EndBeforeClosingMinutes)), true
 }
 
+// SetLinkDown records whether the fleet link is down (true) or up or not
+// yet known (false); the daemon calls it on every change of the link.
+func (m *Machine) SetLinkDown(down bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.linkDown = down
+}
+
 // Login starts a library-card session.
 func (m *Machine) Login(ctx context.Context, card, pin string) error {
-	return m.begin(ctx, func(ctx context.Context) (protocol.SessionGrant, error) {
+	return m.begin(ctx, true, func(ctx context.Context) (protocol.SessionGrant, error) {
 		return m.cfg.Fleet.Login(ctx, card, pin)
 	})
 }
 
 // Guest starts a guest-pass session.
 func (m *Machine) Guest(ctx context.Context, code string) error {
-	return m.begin(ctx, func(ctx context.Context) (protocol.SessionGrant, error) {
+	return m.begin(ctx, false, func(ctx context.Context) (protocol.SessionGrant, error) {
 		return m.cfg.Fleet.Guest(ctx, code)
 	})
 }
 
+// AdmitReserve says whether a visitor may reserve this terminal now: from
+// the welcome screen only (a visitor in a session has no need to, and
+// the card checks would only load the library system), and within the
+// card checks this terminal allows itself, which logins share.
+func (m *Machine) AdmitReserve() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.cfg.Clock.Now()
+	m.touchLocked(now)
+	if m.state != localapi.StateIdle {
+		return &localapi.Refusal{Code: localapi.RefusalBusy, Message: "reservations are made from the welcome screen; the terminal is " + string(m.state)}
+	}
+	if ref := m.cardChecks.take(now); ref != nil {
+		return ref
+	}
+	return nil
+}
+
 // begin runs one login: it admits the attempt, asks the fleet without
-// holding the lock, then starts the session or shows the refusal.
-func (m *Machine) begin(ctx context.Context, ask func(context.Context) (protocol.SessionGrant, error)) error {
+// holding the lock, then starts the session or shows the refusal. A
+// login the fleet did not answer starts a walk-up session only when the
+// link was down before the visitor asked: a fleet that is up but slow
+// (which a visitor might cause) must not open the terminal to anyone.
+func (m *Machine) begin(ctx context.Context, card bool, ask func(context.Context) (protocol.SessionGrant, error)) error {
 	m.mu.Lock()
 	now := m.cfg.Clock.Now()
-	m.activity = now
+	m.touchLocked(now)
 	if err := m.admitLocked(now); err != nil {
 		m.mu.Unlock()
 		return err
 	}
+	if card {
+		if ref := m.cardChecks.take(now); ref != nil {
+			defer m.mu.Unlock()
+			m.refusal = ref
+			m.publishLocked(false)
+			return ref
+		}
+	}
+	wasDown := m.linkDown
 	m.refusal = nil
 	m.setLocked(localapi.StateAuthenticating, "")
 	m.mu.Unlock()
@@ -274,9 +315,14 @@ func (m *Machine) begin(ctx context.Context, ask func(context.Context) (protocol
 		return m.refuseLocked(localapi.RefusalBusy, "the terminal left the login screen while the fleet was asked", false)
 	}
 	now = m.cfg.Clock.Now()
-	if errors.Is(err, ErrUnreachable) {
+	if errors.Is(err, ErrUnreachable) && wasDown {
 		m.log.Warn("fleet unreachable at login", "err", err, "offline", m.pol.Session.Offline)
 		return m.walkupLocked(now)
+	}
+	if errors.Is(err, ErrUnreachable) {
+		m.log.Warn("fleet did not answer a login while the link was up: refused, no walk-up", "err", err)
+		return m.refuseLocked(localapi.RefusalUnavailable,
+			"the fleet did not answer; try again or ask the staff (walk-up sessions start only when the link was already down)", true)
 	}
 	if err != nil {
 		var ref *localapi.Refusal
@@ -355,7 +401,7 @@ func (m *Machine) startWithLength(now time.Time, g protocol.SessionGrant, length
 		return m.refuseLocked(localapi.RefusalUnavailable, err.Error(), true)
 	}
 	m.cfg.Emit(protocol.EventSession, protocol.SessionEvent{SessionID: s.id, Kind: s.kind, Phase: protocol.PhaseStart, StartedAt: now.UTC()})
-	m.sess, m.refusal, m.activity = s, nil, now
+	m.sess, m.refusal, m.activity, m.idleWarned = s, nil, now, time.Time{}
 	m.setLocked(localapi.StateActive, "")
 	m.log.Info("session started", "session", s.id, "kind", s.kind, "ends", s.ends.Format(time.RFC3339))
 	m.tickLocked(now)
@@ -366,7 +412,7 @@ func (m *Machine) startWithLength(now time.Time, g protocol.SessionGrant, length
 func (m *Machine) Extend(ctx context.Context) error {
 	m.mu.Lock()
 	now := m.cfg.Clock.Now()
-	m.activity = now
+	m.touchLocked(now)
 	s := m.sess
 	if s == nil || !inSession(m.state) {
 		m.mu.Unlock()
@@ -560,9 +606,14 @@ func (m *Machine) sessionView(now time.Time) *localapi.Session {
 		return nil
 	}
 	secs := max(0, int((s.ends.Sub(now)+time.Second-1)/time.Second))
-	return &localapi.Session{ID: s.id, Kind: s.kind, StartedAt: s.started.UTC(), EndsAt: s.ends.UTC(),
+	view := &localapi.Session{ID: s.id, Kind: s.kind, StartedAt: s.started.UTC(), EndsAt: s.ends.UTC(),
 		MinutesLeft: (secs + 59) / 60, SecondsLeft: secs, EndsAtClosing: s.endsAtClosing,
 		Extensions: s.extensions, CanExtend: m.canExtendLocked(now) == nil}
+	if !m.idleWarned.IsZero() {
+		end := m.warnedIdleEnd()
+		view.Idle = &localapi.IdleWarning{EndsAt: end.UTC(), SecondsLeft: max(0, int((end.Sub(now)+time.Second-1)/time.Second))}
+	}
+	return view
 }
 
 func randomID() string {

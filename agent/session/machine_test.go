@@ -231,6 +231,7 @@ func TestOfflineAtLogin(t *testing.T) {
 			r := newRig(t, func(p *policy.Policy) { p.Session.Offline = tc.mode })
 			r.m.SetReservation(tc.reservation)
 			r.fleet.srv.Close()
+			r.m.SetLinkDown(true) // the link was down before the visitor asked
 			err := r.login("20000001")
 			st := r.st()
 			if tc.wantCode != "" {

@@ -33,7 +33,8 @@ func (a *API) agentTerminal(w http.ResponseWriter, r *http.Request) (store.Termi
 }
 
 // writeVisitError answers a refusal with its code (409, or 429 with
-// Retry-After for a locked card) and anything else as a server error.
+// Retry-After for a locked card or too many card checks) and anything
+// else as a server error.
 func (a *API) writeVisitError(w http.ResponseWriter, what string, err error) {
 	ref, ok := visits.AsRefusal(err)
 	if !ok {
@@ -41,7 +42,7 @@ func (a *API) writeVisitError(w http.ResponseWriter, what string, err error) {
 		return
 	}
 	status := http.StatusConflict
-	if ref.Code == protocol.RefusalLockedOut {
+	if ref.Code == protocol.RefusalLockedOut || ref.Code == protocol.RefusalRateLimited {
 		status = http.StatusTooManyRequests
 		w.Header().Set("Retry-After", strconv.Itoa(ref.Body().Refusal.RetryAfterSeconds))
 	}

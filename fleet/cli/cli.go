@@ -21,6 +21,7 @@ import (
 	"piste/fleet/server"
 	"piste/fleet/staff"
 	"piste/fleet/store"
+	"piste/fleet/visits"
 )
 
 // Version is set at build time.
@@ -141,6 +142,9 @@ func serve(args []string, stdio IO) error {
 	lib.register(fs)
 	var priv privacyFlags
 	priv.register(fs)
+	checks := visits.DefaultCardCheckLimits
+	fs.IntVar(&checks.PerTerminal, "card-checks-per-terminal", checks.PerTerminal, "most library-card checks (logins, reservations) per terminal per minute; 0: no limit")
+	fs.IntVar(&checks.Fleet, "card-checks-per-second", checks.Fleet, "most library-card checks per second across the fleet; 0: no limit")
 	configFile := fs.String("config", "", "YAML file of settings named like these flags (flags given here win)")
 	if err := refuseLoginOnArgv(args); err != nil {
 		return err
@@ -161,6 +165,10 @@ func serve(args []string, stdio IO) error {
 	if err := priv.apply(&cfg); err != nil {
 		return err
 	}
+	if checks.PerTerminal < 0 || checks.Fleet < 0 {
+		return usageErr("--card-checks-per-terminal and --card-checks-per-second must be 0 (no limit) or more")
+	}
+	cfg.CardChecks = &checks
 	if err := required("data", cfg.DataDir); err != nil {
 		return err
 	}

@@ -14,6 +14,15 @@ const (
 	PathAgentExtend = "/api/v1/agent/sessions/{id}/extend" // POST -> Extension
 )
 
+// How long a visitor call may take. The agent waits AgentVisitorTimeout
+// for the fleet's answer; the fleet answers within VisitorAnswerDeadline,
+// well before, so that a slow library system reaches the visitor as the
+// fleet's service_unavailable and never as silence the agent must read.
+const (
+	AgentVisitorTimeout   = 15 * time.Second
+	VisitorAnswerDeadline = 10 * time.Second
+)
+
 // LoginRequest asks the fleet to authenticate a library card. The PIN is
 // passed on to the library system and never stored.
 type LoginRequest struct {

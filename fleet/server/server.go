@@ -51,6 +51,8 @@ type Config struct {
 	// Retention is how long personal data is kept; zero fields take the
 	// defaults.
 	Retention retention.Config
+	// CardChecks limits card logins and reservations; nil: the defaults.
+	CardChecks *visits.CardCheckLimits
 }
 
 // Server is a running fleet.

@@ -135,10 +135,10 @@ func TestVisitorReservationRefusals(t *testing.T) {
 		status          int
 		code            protocol.RefusalCode
 	}{
-		{"wrong PIN", "20000002", "9999", 409, protocol.RefusalWrongPIN},
+		{"wrong PIN", "20000002", "9999", 409, protocol.RefusalWrongCardOrPIN},
 		{"locked after wrong PINs", "20000002", "9999", 429, protocol.RefusalLockedOut},
 		{"locked even with the right PIN", "20000002", "1234", 429, protocol.RefusalLockedOut},
-		{"unknown card", "99999999", "1234", 409, protocol.RefusalUnknownCard},
+		{"unknown card", "99999999", "1234", 409, protocol.RefusalWrongCardOrPIN},
 		{"blocked card", "20000004", "1234", 409, protocol.RefusalBlocked},
 		{"fees over the limit", "20000005", "1234", 409, protocol.RefusalFees},
 		{"quota used up", "20000003", "1234", 409, protocol.RefusalQuotaExhausted},

@@ -98,8 +98,8 @@ func TestCardLoginVerdicts(t *testing.T) {
 		code            protocol.RefusalCode
 	}{
 		{"valid card", "20000001", "1234", 200, ""},
-		{"wrong PIN", "20000002", "9999", 409, protocol.RefusalWrongPIN},
-		{"unknown card", "99999999", "1234", 409, protocol.RefusalUnknownCard},
+		{"wrong PIN", "20000002", "9999", 409, protocol.RefusalWrongCardOrPIN},
+		{"unknown card", "99999999", "1234", 409, protocol.RefusalWrongCardOrPIN},
 		{"blocked card", "20000004", "1234", 409, protocol.RefusalBlocked},
 		{"fees over the limit", "20000005", "1234", 409, protocol.RefusalFees},
 	}
@@ -151,7 +151,7 @@ func TestWrongPINsLockTheCard(t *testing.T) {
 	_, token := f.enroll("kallio")
 	for i := 0; i < 2; i++ {
 		_, _, ref := f.cardLogin(token, "20000001", "0000")
-		require.Equal(t, protocol.RefusalWrongPIN, ref.Refusal.Code)
+		require.Equal(t, protocol.RefusalWrongCardOrPIN, ref.Refusal.Code)
 	}
 	status, _, ref := f.cardLogin(token, "20000001", "1234")
 	assert.Equal(t, 429, status, "the right PIN waits out the pause after two wrong ones")

@@ -39,6 +39,9 @@ func newVisits(cfg Config, st *store.Store, h *hub.Hub, bus *changes.Bus, log *s
 	}
 	v := visits.New(st, library, cards, h, log)
 	v.Changes = bus
+	if cfg.CardChecks != nil {
+		v.Limits = *cfg.CardChecks
+	}
 	h.SetHooks(hub.Hooks{
 		Connected: v.Connected,
 		Stored: func(ctx context.Context, in store.Incoming) {

@@ -218,6 +218,46 @@ func TestContextCancelStopsWaiting(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
+// A library system that hangs holds every connection; the requests queued
+// behind them give up after WaitTimeout instead of waiting without end.
+func TestWaitForConnectionIsBounded(t *testing.T) {
+	srv := startServer(t, sip2server.Config{})
+	cfg := poolConfig(srv.Addr())
+	cfg.Size, cfg.RequestTimeout, cfg.WaitTimeout = 1, time.Minute, 100*time.Millisecond
+	pool := newPool(t, cfg)
+	_, err := pool.Authenticate(context.Background(), "djfiander", "6789")
+	require.NoError(t, err)
+	srv.SetFaults(sip2server.Faults{Silent: true})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	held := make(chan error, 1)
+	go func() { // a visitor's request that hangs, tried again until it holds the connection
+		for {
+			_, err := pool.Authenticate(ctx, "djfiander", "6789")
+			if ctx.Err() != nil {
+				held <- err
+				return
+			}
+		}
+	}()
+	// Until the hung request holds the one connection, a probe may take it
+	// and hang itself: its own short deadline ends that.
+	require.Eventually(t, func() bool {
+		probe, stop := context.WithTimeout(context.Background(), time.Second)
+		defer stop()
+		_, err := pool.Authenticate(probe, "djfiander", "6789")
+		return errors.Is(err, sip2.ErrBusy)
+	}, 20*time.Second, 10*time.Millisecond)
+	_, err = pool.Authenticate(context.Background(), "djfiander", "6789")
+	assert.ErrorIs(t, err, sip2.ErrUnavailable)
+	assert.ErrorIs(t, err, sip2.ErrBusy)
+	assert.ErrorContains(t, err, "1 in use for 100ms")
+
+	cancel()
+	assert.ErrorIs(t, <-held, context.Canceled)
+}
+
 func TestPoolReusesAndRecovers(t *testing.T) {
 	srv := startServer(t, sip2server.Config{})
 	pool := newPool(t, poolConfig(srv.Addr()))

@@ -31,6 +31,10 @@ type Config struct {
 	DialTimeout time.Duration
 	// RequestTimeout bounds one patron request. Default 5 s.
 	RequestTimeout time.Duration
+	// WaitTimeout bounds the wait for a free connection when all Size are
+	// in use. Default 2 s: a queue that does not move within that is a
+	// library system too slow to answer anyone in time.
+	WaitTimeout time.Duration
 	// UsePatronStatus sends 23 Patron Status instead of the default 63
 	// Patron Information; 23 carries no fine-items count.
 	UsePatronStatus bool
@@ -49,6 +53,9 @@ func (c *Config) defaults() {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 5 * time.Second
+	}
+	if c.WaitTimeout <= 0 {
+		c.WaitTimeout = 2 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -77,8 +84,8 @@ func (c Config) Validate() error {
 
 // String shows the configuration with the password hidden.
 func (c Config) String() string {
-	return fmt.Sprintf("sip2.Config{Addr:%s User:%s Password:*** Institution:%s Location:%s Size:%d DialTimeout:%s RequestTimeout:%s UsePatronStatus:%t}",
-		c.Addr, c.User, c.Institution, c.Location, c.Size, c.DialTimeout, c.RequestTimeout, c.UsePatronStatus)
+	return fmt.Sprintf("sip2.Config{Addr:%s User:%s Password:*** Institution:%s Location:%s Size:%d DialTimeout:%s RequestTimeout:%s WaitTimeout:%s UsePatronStatus:%t}",
+		c.Addr, c.User, c.Institution, c.Location, c.Size, c.DialTimeout, c.RequestTimeout, c.WaitTimeout, c.UsePatronStatus)
 }
 
 // GoString keeps the password out of %#v as well.
@@ -117,10 +124,8 @@ func (p *Pool) Authenticate(ctx context.Context, card, pin string) (Patron, erro
 	if err := checkCredentials(card, pin); err != nil {
 		return Patron{}, err
 	}
-	select {
-	case p.slots <- struct{}{}:
-	case <-ctx.Done():
-		return Patron{}, fmt.Errorf("%w: waiting for a connection: %w", ErrUnavailable, context.Cause(ctx))
+	if err := p.acquire(ctx); err != nil {
+		return Patron{}, err
 	}
 	defer func() { <-p.slots }()
 
@@ -138,6 +143,29 @@ func (p *Pool) Authenticate(ctx context.Context, card, pin string) (Patron, erro
 			continue
 		}
 		return Patron{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+}
+
+// ErrBusy means every connection stayed in use for the whole WaitTimeout.
+var ErrBusy = errors.New("sip2: every connection to the library system is busy")
+
+// acquire takes a connection slot, waiting at most WaitTimeout: requests
+// queued behind a library system that hangs must not wait without end.
+func (p *Pool) acquire(ctx context.Context) error {
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	wait := time.NewTimer(p.cfg.WaitTimeout)
+	defer wait.Stop()
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	case <-wait.C:
+		return fmt.Errorf("%w: %w: %d in use for %s", ErrUnavailable, ErrBusy, p.cfg.Size, p.cfg.WaitTimeout)
+	case <-ctx.Done():
+		return fmt.Errorf("%w: waiting for a connection: %w", ErrUnavailable, context.Cause(ctx))
 	}
 }
 

@@ -16,9 +16,20 @@ import (
 // Login checks a library card and PIN for a terminal and grants a session
 // of as many minutes as the policy, the card's daily quota, the branch's
 // closing time and the terminal's reservations allow. The PIN goes to the
-// library system only.
+// library system only. It answers within the Service's Deadline, and
+// refuses as rate_limited beyond its Limits.
 func (s *Service) Login(ctx context.Context, t store.Terminal, card, pin string) (protocol.SessionGrant, error) {
+	ctx, cancel := s.answerBy(ctx)
+	defer cancel()
+	g, err := s.login(ctx, t, card, pin)
+	return g, s.inTime(ctx, "card login", err)
+}
+
+func (s *Service) login(ctx context.Context, t store.Terminal, card, pin string) (protocol.SessionGrant, error) {
 	now := s.Now()
+	if err := s.admitCardCheck(t.ID, now); err != nil {
+		return protocol.SessionGrant{}, err
+	}
 	p, err := s.Effective(ctx, t)
 	if err != nil {
 		return protocol.SessionGrant{}, err
@@ -70,7 +81,7 @@ func openNow(p policy.Policy, now time.Time) (time.Time, error) {
 }
 
 func lockedOut(until, now time.Time) *Refusal {
-	r := refuse(protocol.RefusalLockedOut, "too many wrong PINs for this card; try again after %s", until.Format(time.RFC3339))
+	r := refuse(protocol.RefusalLockedOut, "too many wrong tries for this card; try again after %s", until.Format(time.RFC3339))
 	r.RetryAfter = until.Sub(now)
 	return r
 }
@@ -108,15 +119,16 @@ func (s *Service) checkCard(ctx context.Context, p policy.Policy, hash, card, pi
 	if err == nil {
 		err = sip2.Decide(patron, float64(p.Session.FeeLimit)/100)
 	}
-	if errors.Is(err, sip2.ErrWrongPIN) {
-		return s.wrongPIN(ctx, p, hash, now)
+	if errors.Is(err, sip2.ErrWrongPIN) || errors.Is(err, sip2.ErrUnknownPatron) {
+		// One answer for both, slowed and locked alike, so that trying
+		// card numbers does not tell which exist. Only the log knows.
+		s.Log.Debug("card check refused", "unknown_card", errors.Is(err, sip2.ErrUnknownPatron))
+		return s.wrongCardOrPIN(ctx, p, hash, now)
 	}
 	s.pins.done(hash, err == nil)
 	switch {
 	case err == nil:
 		return s.Store.PINSucceeded(ctx, hash)
-	case errors.Is(err, sip2.ErrUnknownPatron):
-		return refuse(protocol.RefusalUnknownCard, "the library does not know this card")
 	case errors.Is(err, sip2.ErrBlocked):
 		return refuse(protocol.RefusalBlocked, "the library card is blocked")
 	case errors.Is(err, sip2.ErrFeesOverLimit):
@@ -128,10 +140,11 @@ func (s *Service) checkCard(ctx context.Context, p policy.Policy, hash, card, pi
 	return fmt.Errorf("visits: check card: %w", err)
 }
 
-// wrongPIN counts a wrong PIN: it locks the card at the policy's
-// pin_attempts, and before that starts the card's next pause, which the
-// refusal carries so the kiosk can say how long to wait.
-func (s *Service) wrongPIN(ctx context.Context, p policy.Policy, hash string, now time.Time) error {
+// wrongCardOrPIN counts a wrong PIN or an unknown card (by the hash of
+// the number typed): it locks the card at the policy's pin_attempts, and
+// before that starts the card's next pause, which the refusal carries so
+// the kiosk can say how long to wait.
+func (s *Service) wrongCardOrPIN(ctx context.Context, p policy.Policy, hash string, now time.Time) error {
 	lock := time.Duration(p.Session.PINLockoutMinutes) * time.Minute
 	until, err := s.Store.PINFailed(ctx, hash, p.Session.PINAttempts, lock, now)
 	if err != nil {
@@ -142,14 +155,14 @@ func (s *Service) wrongPIN(ctx context.Context, p policy.Policy, hash string, no
 		s.pins.locked(hash)
 		return lockedOut(until, now)
 	}
-	r := refuse(protocol.RefusalWrongPIN, "wrong PIN")
+	r := refuse(protocol.RefusalWrongCardOrPIN, "card number or PIN is wrong")
 	r.RetryAfter = s.pins.failed(hash, lock, now)
 	return r
 }
 
 // slowedDown refuses a try during a card's pause after wrong PINs.
 func slowedDown(wait time.Duration) *Refusal {
-	r := refuse(protocol.RefusalLockedOut, "too many wrong PINs for this card; try again in %d seconds",
+	r := refuse(protocol.RefusalLockedOut, "too many wrong tries for this card; try again in %d seconds",
 		int((wait+time.Second-1)/time.Second))
 	r.RetryAfter = wait
 	return r

@@ -131,9 +131,9 @@ func TestWrongPINsAreSlowedThenLocked(t *testing.T) {
 	}
 	step := func(d time.Duration) { clock.Add(int64(d)) }
 
-	assert.Equal(t, protocol.RefusalWrongPIN, try("20000001", "0000").Code)
+	assert.Equal(t, protocol.RefusalWrongCardOrPIN, try("20000001", "0000").Code)
 	r := try("20000001", "0000")
-	assert.Equal(t, protocol.RefusalWrongPIN, r.Code)
+	assert.Equal(t, protocol.RefusalWrongCardOrPIN, r.Code)
 	assert.Equal(t, 2*time.Second, r.RetryAfter, "the second wrong PIN says how long to wait")
 	asked := lib.calls.Load()
 
@@ -144,7 +144,7 @@ func TestWrongPINsAreSlowedThenLocked(t *testing.T) {
 
 	step(2 * time.Second)
 	r = try("20000001", "0000")
-	assert.Equal(t, protocol.RefusalWrongPIN, r.Code)
+	assert.Equal(t, protocol.RefusalWrongCardOrPIN, r.Code)
 	assert.Equal(t, 4*time.Second, r.RetryAfter, "the wait grows")
 	step(3 * time.Second)
 	r = try("20000001", "0000")
@@ -162,7 +162,7 @@ func TestWrongPINsAreSlowedThenLocked(t *testing.T) {
 	assert.Equal(t, 10*time.Minute-9*time.Minute, try("20000001", "1234").RetryAfter)
 
 	step(time.Minute)
-	assert.Equal(t, protocol.RefusalWrongPIN, try("20000001", "0000").Code)
+	assert.Equal(t, protocol.RefusalWrongCardOrPIN, try("20000001", "0000").Code)
 	assert.Equal(t, 2*time.Second, try("20000001", "0000").RetryAfter, "the count starts again after the lockout")
 }
 
@@ -181,7 +181,7 @@ func TestRightPINEndsTheSlowdown(t *testing.T) {
 	_, err = s.Login(ctx, term, "20000002", "0000")
 	r, ok := AsRefusal(err)
 	require.True(t, ok)
-	assert.Equal(t, protocol.RefusalWrongPIN, r.Code)
+	assert.Equal(t, protocol.RefusalWrongCardOrPIN, r.Code)
 	assert.Zero(t, r.RetryAfter, "a right PIN forgot the earlier wrong ones")
 	asked := lib.calls.Load()
 	_, err = s.Login(ctx, term, "20000002", "1234")
@@ -216,5 +216,5 @@ func TestParallelGuessesDuringSlowdownAskOnce(t *testing.T) {
 		count[c]++
 	}
 	assert.Equal(t, asked+1, lib.calls.Load(), "one guess reaches the library")
-	assert.Equal(t, map[protocol.RefusalCode]int{protocol.RefusalWrongPIN: 1, protocol.RefusalLockedOut: cap(codes) - 1}, count)
+	assert.Equal(t, map[protocol.RefusalCode]int{protocol.RefusalWrongCardOrPIN: 1, protocol.RefusalLockedOut: cap(codes) - 1}, count)
 }

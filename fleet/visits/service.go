@@ -13,6 +13,7 @@ import (
 
 	"piste/fleet/audit"
 	"piste/fleet/changes"
+	"piste/fleet/protocol"
 	"piste/fleet/sip2"
 	"piste/fleet/store"
 )
@@ -42,8 +43,16 @@ type Service struct {
 	// Changes is the bus the service announces reservation changes on and
 	// hears policy and reservation changes from; set it before Run.
 	Changes *changes.Bus
+	// Limits bound card checks per terminal and fleet-wide; New sets
+	// DefaultCardCheckLimits, the zero value sets none.
+	Limits CardCheckLimits
+	// Deadline bounds a card login or reservation, library system
+	// included; default protocol.VisitorAnswerDeadline, which is shorter
+	// than the agent's wait, so the visitor hears service_unavailable.
+	Deadline time.Duration
 
-	pins     pinWaits // pauses after wrong PINs, by card hash
+	pins     pinWaits   // pauses after wrong PINs, by card hash
+	checks   cardChecks // the Limits' buckets
 	mu       sync.Mutex
 	layers   layerCache
 	notified map[string]string // terminal -> reservation id last told ("" for none)
@@ -52,7 +61,7 @@ type Service struct {
 // New returns a Service; call Run to push policy and reservation changes.
 func New(st *store.Store, library Authenticator, cards Cards, link Link, log *slog.Logger) *Service {
 	return &Service{Store: st, Library: library, Cards: cards, Link: link, Audit: audit.New(st), Log: log, Now: time.Now,
-		Changes: &changes.Bus{}, notified: map[string]string{}}
+		Changes: &changes.Bus{}, Limits: DefaultCardCheckLimits, Deadline: protocol.VisitorAnswerDeadline, notified: map[string]string{}}
 }
 
 // lapseCheck is how often reservations are re-told although nothing was

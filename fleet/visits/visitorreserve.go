@@ -19,7 +19,8 @@ import (
 // visitor time to sit down). The slot is minutes long (max_minutes when 0)
 // at most, shortened to the card's daily quota, the branch's closing time
 // and the next reservation; a slot that cannot start before closing is
-// refused as closed.
+// refused as closed. Like Login it answers within the Deadline and counts
+// against the card-check Limits.
 func (s *Service) ReserveNext(ctx context.Context, t store.Terminal, card, pin string, minutes int) (store.Reservation, error) {
 	if err := checkCardNumber(card); err != nil {
 		return store.Reservation{}, err
@@ -27,7 +28,17 @@ func (s *Service) ReserveNext(ctx context.Context, t store.Terminal, card, pin s
 	if minutes < 0 || minutes > 1440 {
 		return store.Reservation{}, fault.Field("minutes", "minutes must be between 0 and 1440, got %d", minutes)
 	}
+	ctx, cancel := s.answerBy(ctx)
+	defer cancel()
+	r, err := s.reserveNext(ctx, t, card, pin, minutes)
+	return r, s.inTime(ctx, "visitor reservation", err)
+}
+
+func (s *Service) reserveNext(ctx context.Context, t store.Terminal, card, pin string, minutes int) (store.Reservation, error) {
 	now := s.Now()
+	if err := s.admitCardCheck(t.ID, now); err != nil {
+		return store.Reservation{}, err
+	}
 	p, err := s.Effective(ctx, t)
 	if err != nil {
 		return store.Reservation{}, err

@@ -81,6 +81,9 @@ func New(a fyne.App, win fyne.Window, agent Agent, opts Options) *UI {
 	win.SetTitle(WindowTitle)
 	win.SetPadded(false) // the screens pad themselves; the compact bar needs every pixel
 	u.bar.OnResize = u.fitWindow
+	// fyne has no always-on-top: raising the window is the most it can do
+	// when the idle warning comes (the OS session keeps the bar above).
+	u.bar.OnAttention = win.RequestFocus
 	u.message.OnChange = u.fitWindow
 	u.Show(localapi.Status{State: localapi.StateOutOfService, Reason: screens.ReasonStarting})
 	return u

@@ -109,7 +109,7 @@ func TestT(t *testing.T) {
 	}{
 		{"fi", "welcome.title", nil, "Tervetuloa"},
 		{"sv", "welcome.title", nil, "Välkommen"},
-		{"en", "refusal.locked_out", []any{5}, "Too many wrong PINs. Try again in 5 min."},
+		{"en", "refusal.locked_out", []any{5}, "Too many wrong tries. Try again in 5 min."},
 		{"fi", "reservation.from", []any{"14:00", "1234"}, "Tämä tietokone on varattu klo 14:00 alkaen kortille …1234."},
 		{"de", "welcome.title", nil, "Welcome"},
 		{"fi", "no.such_key", nil, "no.such_key"},
@@ -118,8 +118,8 @@ func TestT(t *testing.T) {
 		{"en", "warning.text", []any{5}, "Your session ends in 5 minutes. Save your work to a USB stick or your e-mail."},
 		{"sv", "warning.closing", []any{1}, "Biblioteket stänger snart, och din session slutar om 1 minut."},
 		{"sv", "warning.closing", []any{2}, "Biblioteket stänger snart, och din session slutar om 2 minuter."},
-		{"fi", "refusal.locked_out_seconds", []any{1}, "Liian monta väärää PIN-koodia. Odota 1 sekunti ja yritä uudelleen."},
-		{"fi", "refusal.locked_out_seconds", []any{30}, "Liian monta väärää PIN-koodia. Odota 30 sekuntia ja yritä uudelleen."},
+		{"fi", "refusal.locked_out_seconds", []any{1}, "Liian monta väärää yritystä. Odota 1 sekunti ja yritä uudelleen."},
+		{"fi", "refusal.locked_out_seconds", []any{30}, "Liian monta väärää yritystä. Odota 30 sekuntia ja yritä uudelleen."},
 		{"de", "warning.text", []any{1}, "Your session ends in 1 minute. Save your work to a USB stick or your e-mail."},
 	}
 	for _, tc := range tests {

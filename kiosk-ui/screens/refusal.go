@@ -9,6 +9,7 @@ import (
 // refusalKeys maps each refusal code to its text; spelled out so that
 // every key is visible to the catalogue test.
 var refusalKeys = map[protocol.RefusalCode]string{
+	localapi.RefusalWrongCardOrPIN: "refusal.wrong_card_or_pin",
 	localapi.RefusalWrongPIN:       "refusal.wrong_pin",
 	localapi.RefusalUnknownCard:    "refusal.unknown_card",
 	localapi.RefusalBlocked:        "refusal.blocked",
@@ -21,6 +22,7 @@ var refusalKeys = map[protocol.RefusalCode]string{
 	localapi.RefusalInvalidGuest:   "refusal.invalid_guest_code",
 	localapi.RefusalUnavailable:    "refusal.service_unavailable",
 	localapi.RefusalBusy:           "refusal.busy",
+	localapi.RefusalRateLimited:    "refusal.rate_limited",
 }
 
 // refusalText is the visitor's text for a refusal, in lang.
@@ -36,6 +38,9 @@ func refusalText(lang string, r *localapi.Refusal) string {
 			return i18n.T(lang, "refusal.locked_out_seconds", r.RetryAfterSeconds)
 		}
 		return i18n.T(lang, key, retryMinutes(r.RetryAfterSeconds))
+	}
+	if r.Code == localapi.RefusalRateLimited {
+		return i18n.T(lang, key, max(1, r.RetryAfterSeconds))
 	}
 	return i18n.T(lang, key)
 }

@@ -29,7 +29,7 @@ func TestRendersAsReviewed(t *testing.T) {
 		{"welcome_fi_200_contrast.png", func(e *Env) Screen { return NewWelcome(e) }, func() localapi.Status {
 			st := status(localapi.StateIdle, "fi")
 			st.Accessibility = localapi.Accessibility{TextScale: 200, HighContrast: true}
-			st.Refusal = &localapi.Refusal{Code: localapi.RefusalWrongPIN}
+			st.Refusal = &localapi.Refusal{Code: localapi.RefusalWrongCardOrPIN}
 			return st
 		}, fyne.NewSize(1920, 1080), true},
 		{"warning_sv_100.png", func(e *Env) Screen { return NewSessionBar(e) }, func() localapi.Status {

@@ -92,7 +92,7 @@ func TestWelcomeReserveRefusals(t *testing.T) {
 		key  string
 		arg  []any
 	}{
-		{localapi.RefusalWrongPIN, "refusal.wrong_pin", nil},
+		{localapi.RefusalWrongCardOrPIN, "refusal.wrong_card_or_pin", nil},
 		{localapi.RefusalLockedOut, "refusal.locked_out", []any{5}},
 		{localapi.RefusalQuotaExhausted, "refusal.quota_exhausted", nil},
 		{localapi.RefusalClosed, "reserve.closed", nil},

@@ -23,6 +23,7 @@ type Agent interface {
 	Guest(ctx context.Context, req localapi.GuestRequest) error
 	Reserve(ctx context.Context, req localapi.ReserveRequest) error
 	Extend(ctx context.Context) error
+	StillHere(ctx context.Context) error
 	End(ctx context.Context) error
 	SetLanguage(ctx context.Context, req localapi.LanguageRequest) error
 	SetAccessibility(ctx context.Context, req localapi.Accessibility) error

@@ -15,8 +15,8 @@ import (
 )
 
 // SessionBar is the compact view during a session: time left, help,
-// text and contrast, end session; the end-of-session warning; and, when
-// opened, the accessibility controls and the end confirmation.
+// text and contrast, end session; the end-of-session and idle warnings;
+// and, when opened, the accessibility controls and the end confirmation.
 type SessionBar struct {
 	env      *Env
 	st       localapi.Status
@@ -25,6 +25,7 @@ type SessionBar struct {
 	a11y     *widget.Button
 	end      *widget.Button
 	warning  *Warning
+	idle     *IdleWarning
 	controls *Controls
 	panel    fyne.CanvasObject // accessibility controls, hidden until asked for
 	confirm  *endConfirm
@@ -32,12 +33,15 @@ type SessionBar struct {
 	// OnResize is called when the bar grows or shrinks (a panel opened or
 	// closed, the warning came), so the app can resize its compact window.
 	OnResize func()
+	// OnAttention is called when the idle warning comes, so the app can
+	// bring its window to the front of the visitor's programs.
+	OnAttention func()
 }
 
 // NewSessionBar builds the bar.
 func NewSessionBar(env *Env) *SessionBar {
 	b := &SessionBar{env: env, timeLeft: widget.NewLabel(""), help: NewHelpIndicator(env),
-		warning: NewWarning(env), controls: NewControls(env)}
+		warning: NewWarning(env), idle: NewIdleWarning(env), controls: NewControls(env)}
 	b.timeLeft.TextStyle.Bold = true
 	b.a11y = widget.NewButton("", b.toggleControls)
 	b.end = widget.NewButton("", b.askEnd)
@@ -48,7 +52,7 @@ func NewSessionBar(env *Env) *SessionBar {
 	helpButton, helpState := b.help.Parts()
 	// The help state comes last: when it is long, it is what wraps to a row of its own.
 	row := container.New(layout.NewRowWrapLayout(), b.timeLeft, helpButton, b.a11y, b.end, helpState)
-	b.obj = container.NewPadded(container.NewVBox(row, b.warning.Object(), b.panel, b.confirm.obj))
+	b.obj = container.NewPadded(container.NewVBox(row, b.idle.Object(), b.warning.Object(), b.panel, b.confirm.obj))
 	return b
 }
 
@@ -58,23 +62,39 @@ func (b *SessionBar) Object() fyne.CanvasObject { return b.obj }
 // Update shows st.
 func (b *SessionBar) Update(st localapi.Status) {
 	before := b.warning.Object().Visible()
+	idleBefore := b.idle.Object().Visible()
 	b.st = st
 	lang := langOf(st)
 	b.Tick()
 	b.help.Update(st)
 	b.warning.Update(st)
+	b.idle.Update(st)
 	b.controls.Update(st)
 	b.confirm.update(lang)
 	b.a11y.SetText(i18n.T(lang, "a11y.title"))
 	b.end.SetText(i18n.T(lang, "session.end"))
-	if before != b.warning.Object().Visible() {
+	idleNow := b.idle.Object().Visible()
+	if before != b.warning.Object().Visible() || idleBefore != idleNow {
 		b.resized()
 	}
+	if idleNow && !idleBefore {
+		b.attention()
+	}
+}
+
+// attention brings the bar forward for the idle warning: the app raises
+// the window, and the answer gets the keyboard focus.
+func (b *SessionBar) attention() {
+	if b.OnAttention != nil {
+		b.OnAttention()
+	}
+	b.env.focus(b.idle.here)
 }
 
 // Tick refreshes the time left; the app calls it every second because the
 // agent sends a status only when something changes.
 func (b *SessionBar) Tick() {
+	b.idle.Tick()
 	lang := langOf(b.st)
 	if b.st.Session == nil {
 		setText(b.timeLeft, "")

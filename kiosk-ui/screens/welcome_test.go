@@ -111,6 +111,9 @@ func TestWelcomeShowsEveryRefusalInEveryLanguage(t *testing.T) {
 					want = i18n.T(lang, key, 5) // 290 s rounds up to 5 minutes
 					assert.Contains(t, w.feedback.Text, "5")
 				}
+				if code == localapi.RefusalRateLimited {
+					want = i18n.T(lang, key, 290)
+				}
 				assert.Equal(t, want, w.feedback.Text)
 				assert.NotContains(t, w.feedback.Text, "staff detail", "staff detail is not for visitors")
 				assert.Equal(t, w.pin, f.win.Canvas().Focused(), "focus returns to the PIN to try again")

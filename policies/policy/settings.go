@@ -61,7 +61,8 @@ var settings = []setting{
 	field[string]{key: "session.kiosk_user", get: func(p *Policy) *string { return &p.Session.KioskUser }, parse: parseString, valid: checkUsername},
 	number("session.max_minutes", 1, 1440, func(p *Policy) *int { return &p.Session.MaxMinutes }),
 	number("session.daily_minutes", 1, 1440, func(p *Policy) *int { return &p.Session.DailyMinutes }),
-	number("session.idle_logout_minutes", 1, 1440, func(p *Policy) *int { return &p.Session.IdleLogoutMinutes }),
+	// At least 2: the visitor is warned a minute before an idle end.
+	number("session.idle_logout_minutes", 2, 1440, func(p *Policy) *int { return &p.Session.IdleLogoutMinutes }),
 	field[[]int]{key: "session.warn_minutes", get: func(p *Policy) *[]int { return &p.Session.WarnMinutes }, parse: listOf(parseInt), valid: checkWarnMinutes, join: replaceList[int]},
 	number("session.extend_minutes", 1, 1440, func(p *Policy) *int { return &p.Session.ExtendMinutes }),
 	number("session.max_extensions", 0, 20, func(p *Policy) *int { return &p.Session.MaxExtensions }),

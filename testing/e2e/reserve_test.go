@@ -22,7 +22,7 @@ func TestVisitorReservesFromTheWelcomeScreen(t *testing.T) {
 	s := newVisitorSetup(t, "max_minutes: 30\nreservation_hold_minutes: 10")
 
 	_, stderr := s.ctl(t, "9999\n", 1, "reserve", "--card", "20000002", "--pin-stdin", "--minutes", "15")
-	assert.Contains(t, stderr, "refused: wrong_pin", "the card is checked like a login")
+	assert.Contains(t, stderr, "refused: wrong_card_or_pin", "the card is checked like a login")
 	assert.Nil(t, reservationOf(s.a.ctlStatus()))
 
 	stdout, _ := s.ctl(t, "1234\n", 0, "reserve", "--card", "20000002", "--pin-stdin", "--minutes", "15")

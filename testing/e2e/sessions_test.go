@@ -193,8 +193,8 @@ func TestCardLoginRefusalsExtendAndEnd(t *testing.T) {
 	s := newVisitorSetup(t, "max_minutes: 30\nwarn_minutes: [5, 1]\nextend_minutes: 10\nmax_extensions: 1")
 
 	for _, tc := range []struct{ name, card, pin, code string }{
-		{"wrong PIN", "20000001", "9999", "wrong_pin"},
-		{"unknown card", "29999999", "1234", "unknown_card"},
+		{"wrong PIN", "20000001", "9999", "wrong_card_or_pin"},
+		{"unknown card", "29999999", "1234", "wrong_card_or_pin"},
 		{"blocked", "20000004", "1234", "blocked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,6 +253,8 @@ func TestFleetDownAtWelcome(t *testing.T) {
 	s := newVisitorSetup(t, "offline: deny\nmax_minutes: 20\nwalkup_minutes: 15")
 
 	s.f.proc.stop(syscall.SIGTERM)
+	// Offline rules apply only once the agent knows the link is down.
+	eventually(t, 10*time.Second, func() bool { return s.a.linkField("connected") == false }, "link still up")
 	stderr := s.login(t, "20000001", "1234", 1)
 	assert.Contains(t, stderr, "refused: offline_denied")
 
@@ -260,6 +262,7 @@ func TestFleetDownAtWelcome(t *testing.T) {
 	s.applyPolicy(t, "offline: allow_walkup\nmax_minutes: 20\nwalkup_minutes: 15")
 	s.waitPolicy(t, `"offline": "allow_walkup"`)
 	s.f.proc.stop(syscall.SIGTERM)
+	eventually(t, 10*time.Second, func() bool { return s.a.linkField("connected") == false }, "link still up")
 
 	s.login(t, "20000001", "1234", 0)
 	sess := s.session(t)

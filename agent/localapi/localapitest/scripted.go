@@ -185,6 +185,9 @@ func (s *Scripted) Reserve(_ context.Context, req localapi.ReserveRequest) error
 // Extend records the call.
 func (s *Scripted) Extend(context.Context) error { return s.record("Extend", nil) }
 
+// StillHere records the call.
+func (s *Scripted) StillHere(context.Context) error { return s.record("StillHere", nil) }
+
 // End records the call.
 func (s *Scripted) End(context.Context) error { return s.record("End", nil) }
 

@@ -4,9 +4,13 @@
 //
 //	piste-sip2-server --addr 127.0.0.1:6001 [--patrons FILE.json]
 //	    [--login scclient:clientpwd] [--institution UWOLS] [--utf8]
+//	    [--delay DURATION | --silent]
 //
 // When ready it prints one line, "sip2 test server listening on ADDR".
-// SIGINT or SIGTERM stops it. The login is a test account, so it may be
+// --delay answers every request (logins included) only after DURATION, and
+// --silent never answers at all: a slow or hung library system, for
+// tests of what the fleet and the terminals do then. SIGINT or SIGTERM
+// stops it. The login is a test account, so it may be
 // given on the command line.
 //
 // Built-in patrons (card / PIN):
@@ -57,7 +61,7 @@ func main() {
 
 // run serves until ctx ends.
 func run(ctx context.Context, args []string, out io.Writer) error {
-	cfg, addr, err := parseFlags(args)
+	cfg, addr, faults, err := parseFlags(args)
 	if err != nil {
 		return err
 	}
@@ -65,6 +69,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	srv.SetFaults(faults)
 	if err := srv.Listen(addr); err != nil {
 		return err
 	}
@@ -73,28 +78,34 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return srv.Close()
 }
 
-func parseFlags(args []string) (sip2server.Config, string, error) {
+func parseFlags(args []string) (sip2server.Config, string, sip2server.Faults, error) {
+	var faults sip2server.Faults
 	fs := flag.NewFlagSet("piste-sip2-server", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:6001", "address to listen on")
 	patrons := fs.String("patrons", "", "JSON file with more patrons")
 	login := fs.String("login", "scclient:clientpwd", "accepted SIP2 login, USER:PASSWORD")
 	inst := fs.String("institution", "UWOLS", "institution id (AO)")
 	utf8 := fs.Bool("utf8", false, "answer in UTF-8 instead of folding to ASCII")
+	fs.DurationVar(&faults.Delay, "delay", 0, "answer every request only after this long (a slow library system)")
+	fs.BoolVar(&faults.Silent, "silent", false, "read requests and never answer (a hung library system)")
 	if err := fs.Parse(args); err != nil {
-		return sip2server.Config{}, "", err
+		return sip2server.Config{}, "", faults, err
+	}
+	if faults.Delay < 0 {
+		return sip2server.Config{}, "", faults, fmt.Errorf("--delay must not be negative, got %s", faults.Delay)
 	}
 	user, pass, ok := strings.Cut(*login, ":")
 	if !ok || user == "" {
-		return sip2server.Config{}, "", fmt.Errorf("--login must be USER:PASSWORD, got %q", *login)
+		return sip2server.Config{}, "", faults, fmt.Errorf("--login must be USER:PASSWORD, got %q", *login)
 	}
 	cfg := sip2server.Config{Institution: *inst, User: user, Password: pass, PlainUTF8: *utf8,
 		Patrons: append(sip2server.ReferencePatrons(), sip2server.DemoPatrons()...)}
 	if *patrons != "" {
 		more, err := sip2server.LoadPatrons(*patrons)
 		if err != nil {
-			return sip2server.Config{}, "", fmt.Errorf("--patrons: %w", err)
+			return sip2server.Config{}, "", faults, fmt.Errorf("--patrons: %w", err)
 		}
 		cfg.Patrons = append(cfg.Patrons, more...) // later entries replace earlier ones
 	}
-	return cfg, *addr, nil
+	return cfg, *addr, faults, nil
 }

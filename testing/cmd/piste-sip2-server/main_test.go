@@ -139,11 +139,39 @@ func TestBadFlags(t *testing.T) {
 		{"unknown status flag", []string{"--patrons", badFlag}, `"banned"`},
 		{"patron without id", []string{"--patrons", noID}, `no "id"`},
 		{"unknown flag", []string{"--port", "1"}, "port"},
+		{"negative delay", []string{"--delay", "-1s"}, "--delay must not be negative"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			err := run(context.Background(), append([]string{"--addr", "127.0.0.1:0"}, tc.args...), io.Discard)
 			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
+// --silent and --delay make the server a hung or slow library system: a
+// client that waits less than the delay gets a timeout.
+func TestSilentAndSlow(t *testing.T) {
+	for _, args := range [][]string{{"--silent"}, {"--delay", "1m"}} {
+		t.Run(args[0], func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			pr, pw := io.Pipe()
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), pw) }()
+			line, err := bufio.NewReader(pr).ReadString('\n')
+			require.NoError(t, err)
+			addr := strings.TrimSpace(strings.TrimPrefix(line, prefix))
+
+			pool, err := sip2.NewPool(sip2.Config{Addr: addr, User: "scclient", Password: "clientpwd", Institution: "UWOLS",
+				DialTimeout: 200 * time.Millisecond, RequestTimeout: 200 * time.Millisecond})
+			require.NoError(t, err)
+			defer pool.Close()
+			_, err = pool.Authenticate(context.Background(), "20000001", "1234")
+			assert.ErrorIs(t, err, sip2.ErrUnavailable)
+			assert.ErrorIs(t, err, sip2.ErrTimeout)
+
+			cancel()
+			assert.NoError(t, <-done)
 		})
 	}
 }
