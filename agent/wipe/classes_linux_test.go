@@ -505,19 +505,7 @@ func fuseMountsOf(t *testing.T, uid uint32) []string {
 }
 
 func TestWipeUnmountsVisitorFUSE(t *testing.T) {
-	if _, err := exec.LookPath("bindfs"); err != nil {
-		t.Skip("needs bindfs and fusermount3 (Debian packages bindfs, fuse3) to mount FUSE as the visitor")
-	}
-	// Debian's udev makes /dev/fuse usable by everyone; a container's
-	// /dev may not.
-	info, err := os.Stat("/dev/fuse")
-	if err != nil {
-		t.Skipf("needs /dev/fuse: %v", err)
-	}
-	if info.Mode().Perm() != 0o666 {
-		require.NoError(t, os.Chmod("/dev/fuse", 0o666))
-		t.Cleanup(func() { _ = os.Chmod("/dev/fuse", info.Mode().Perm()) })
-	}
+	needFUSE(t)
 	u, e, req := wipeOnce(t)
 	extra := t.TempDir()
 	require.NoError(t, os.Chmod(extra, 0o1777))
@@ -552,6 +540,31 @@ done`)
 	assertHomeIsSkeleton(t, u, req.Skeleton)
 	assertNothingOwned(t, u.uid, extra)
 	assert.Empty(t, outputAs(t, u, `ls -A "`+extra+`"`))
+}
+
+// TestWipePassesAnotherUsersFUSEMount: a FUSE mount of someone else in a
+// place the wipe sweeps refuses even root a look. The wipe never enters a
+// mount, so it passes it by and still verifies; the mount stays.
+func TestWipePassesAnotherUsersFUSEMount(t *testing.T) {
+	needFUSE(t)
+	other := newTestUser(t)
+	u, e, req := wipeOnce(t)
+	extra := t.TempDir()
+	require.NoError(t, os.Chmod(extra, 0o1777))
+	req.ExtraPaths = []string{extra}
+	dir := filepath.Join(extra, other.name)
+	runAs(t, other, `set -e
+mkdir -p "`+dir+`/src" "`+dir+`/mnt"
+bindfs --no-allow-other "`+dir+`/src" "`+dir+`/mnt"`)
+	t.Cleanup(func() { _ = unix.Unmount(filepath.Join(dir, "mnt"), unix.MNT_DETACH) })
+	require.Len(t, fuseMountsOf(t, other.uid), 1)
+	runAs(t, u, `echo "visitor's letter" > "`+extra+`/letter.txt"`)
+
+	r := wipeWithin(t, e, req, 2*time.Minute)
+
+	requireVerified(t, r)
+	assertNothingOwned(t, u.uid, extra)
+	assert.Len(t, fuseMountsOf(t, other.uid), 1, "another user's mount is not the wipe's to end")
 }
 
 func TestWipePurgesPrintHistory(t *testing.T) {
@@ -649,4 +662,21 @@ func TestWipeMountInRuntimeDirectoryFailsClosed(t *testing.T) {
 	assert.Contains(t, fails[0].Error, "mount point")
 	assert.NoFileExists(t, filepath.Join(dir, "zq-private-note"), "the rest is still removed")
 	assert.NotContains(t, receiptJSON(r), "zq-private")
+}
+
+// needFUSE skips without bindfs and makes /dev/fuse usable by everyone,
+// as Debian's udev does; a container's /dev may not.
+func needFUSE(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("bindfs"); err != nil {
+		t.Skip("needs bindfs and fusermount3 (Debian packages bindfs, fuse3) to mount FUSE as a visitor")
+	}
+	info, err := os.Stat("/dev/fuse")
+	if err != nil {
+		t.Skipf("needs /dev/fuse: %v", err)
+	}
+	if info.Mode().Perm() != 0o666 {
+		require.NoError(t, os.Chmod("/dev/fuse", 0o666))
+		t.Cleanup(func() { _ = os.Chmod("/dev/fuse", info.Mode().Perm()) })
+	}
 }

@@ -80,7 +80,8 @@ func (e *linuxEngine) sweepWalk(rc *recorder, t target, path, step string, found
 			}
 			return ent.st.isDir()
 		},
-		fail: func(_ string, err error) { rc.fail(step, path, err) },
+		fail:        func(_ string, err error) { rc.fail(step, path, err) },
+		mountPoints: mountPointsBelow(path),
 	}
 	if err := w.walk(fd, path); err != nil {
 		rc.fail(step, path, err)
@@ -216,6 +217,22 @@ func spoolFiles(dirs []string, user string) []string {
 	var out []string
 	for _, d := range dirs {
 		out = append(out, filepath.Join(d, user))
+	}
+	return out
+}
+
+// mountPointsBelow lists the mount points under dir, for a sweep to pass
+// by the ones it may not even look at (another user's FUSE mount). It is
+// empty when the mount table cannot be read: each refusal then fails the
+// wipe, as before.
+func mountPointsBelow(dir string) map[string]bool {
+	ms, err := readMounts()
+	if err != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, m := range mountsBelow(ms, dir) {
+		out[m.Point] = true
 	}
 	return out
 }

@@ -38,6 +38,10 @@ type walker struct {
 	leave func(e walkEntry)
 	// fail is called for an entry that could not be read.
 	fail func(rel string, err error)
+	// mountPoints, if set, are the mount points (as report paths) the walk
+	// may meet. Another user's FUSE mount refuses even root a stat; the
+	// walk never enters a mount, so such a refusal is no failure.
+	mountPoints map[string]bool
 
 	root  string // the report path of the walk's root
 	stack []*frame
@@ -104,6 +108,9 @@ func (w *walker) step(top *frame, name string) {
 	st, err := statAt(top.fd, name)
 	if errors.Is(err, unix.ENOENT) {
 		return // gone since the listing: nothing left to wipe or check
+	}
+	if (errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) && w.mountPoints[w.rel(name)] {
+		return
 	}
 	if err != nil {
 		w.fail(w.rel(name), fmt.Errorf("stat: %w", err))
