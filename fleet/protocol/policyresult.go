@@ -1,0 +1,22 @@
+package protocol
+
+// EventPolicyResult reports what a terminal did with the policy the fleet
+// sent: applied, or refused because it is invalid or asks for more than
+// the terminal's local config allows (the terminal then keeps its last
+// good policy).
+const EventPolicyResult = "policy_result"
+
+// The statuses of a PolicyResult.
+const (
+	PolicyApplied = "applied"
+	PolicyRefused = "refused"
+)
+
+// PolicyResult is the data of a policy_result event.
+type PolicyResult struct {
+	Status string `json:"status"`
+	// Key is the policy key a refusal is about, e.g. "session.kiosk_user".
+	Key string `json:"key,omitempty"`
+	// Error says why, naming the key and the terminal's config file.
+	Error string `json:"error,omitempty"`
+}
