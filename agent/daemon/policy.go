@@ -79,6 +79,13 @@ func (d *Daemon) startPolicy(p policy.Policy) policy.Policy {
 		return p
 	}
 	fitted := d.local.Fit(p)
+	if _, serr := os.Stat(filepath.Join(d.opts.StateDir, PolicyFile)); serr != nil {
+		// No policy from the fleet yet: the shipped defaults take the
+		// config's account and paths, and the fleet's policy follows.
+		d.log.Info("running under the defaults with the local config's account and paths until the fleet sends a policy",
+			"kiosk_user", fitted.Session.KioskUser, "skeleton", fitted.Wipe.Skeleton)
+		return fitted
+	}
 	d.log.Warn("saved policy is not allowed by the local config; running with its accounts and paths narrowed to the config's",
 		"err", err, "kiosk_user", fitted.Session.KioskUser, "skeleton", fitted.Wipe.Skeleton)
 	d.reportPolicy(protocol.PolicyResult{Status: protocol.PolicyRefused, Key: refusedKey(err), Error: err.Error()})
