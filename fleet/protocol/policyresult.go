@@ -1,5 +1,7 @@
 package protocol
 
+import "fmt"
+
 // EventPolicyResult reports what a terminal did with the policy the fleet
 // sent: applied, or refused because it is invalid or asks for more than
 // the terminal's local config allows (the terminal then keeps its last
@@ -19,4 +21,18 @@ type PolicyResult struct {
 	Key string `json:"key,omitempty"`
 	// Error says why, naming the key and the terminal's config file.
 	Error string `json:"error,omitempty"`
+}
+
+// maxPolicyError bounds a refusal's reason: a few keys and paths.
+const maxPolicyError = 4096
+
+// Validate checks a policy result: a known status, and a refusal says why.
+func (r PolicyResult) Validate() error {
+	switch {
+	case r.Status != PolicyApplied && r.Status != PolicyRefused:
+		return fmt.Errorf("status must be %s or %s, got %q", PolicyApplied, PolicyRefused, r.Status)
+	case len(r.Error) > maxPolicyError || len(r.Key) > 256:
+		return fmt.Errorf("error and key must be at most %d and 256 bytes", maxPolicyError)
+	}
+	return nil
 }

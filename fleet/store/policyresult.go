@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"time"
 
 	"piste/fleet/protocol"
@@ -17,8 +16,8 @@ const AlertPolicyRefused = "policy_refused"
 // terminal, holding the latest reason) and closes it once a policy applies.
 func applyPolicyResult(ctx context.Context, tx *sql.Tx, terminalID string, ev protocol.Event) error {
 	var r protocol.PolicyResult
-	if err := json.Unmarshal(ev.Data, &r); err != nil {
-		return openAlert(ctx, tx, terminalID, AlertPolicyRefused, ev.At, "unreadable policy result: "+err.Error())
+	if err := protocol.DecodeData(ev, &r); err != nil {
+		return err // kept aside with its own alert
 	}
 	at := ev.At
 	if at.IsZero() {
