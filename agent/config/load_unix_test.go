@@ -66,6 +66,14 @@ func TestLoadFileModesAndOwners(t *testing.T) {
 			require.NoError(t, os.Rename(file, real))
 			require.NoError(t, os.Symlink(real, file))
 		}},
+		{name: "a symlink into a directory others can write", mode: 0o644, prepare: func(t *testing.T, dir, file string) {
+			open := filepath.Join(t.TempDir(), "open")
+			require.NoError(t, os.Mkdir(open, 0o777))
+			require.NoError(t, os.Chmod(open, 0o777))
+			real := filepath.Join(open, "real.yaml")
+			require.NoError(t, os.Rename(file, real))
+			require.NoError(t, os.Symlink(real, file))
+		}, wantErr: "where others could replace it"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -34,7 +34,15 @@ func checkTrustedFile(f *os.File, path string) error {
 	if err != nil {
 		return err
 	}
-	return checkAncestors(filepath.Dir(abs))
+	if err := checkAncestors(filepath.Dir(abs)); err != nil {
+		return err
+	}
+	// A symlink's target lives in other directories, which must be as safe.
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return err
+	}
+	return checkAncestors(filepath.Dir(real))
 }
 
 // checkTrustedDir refuses a directory that is missing, a symlink, or that

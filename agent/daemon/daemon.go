@@ -98,6 +98,10 @@ func New(opts Options) (*Daemon, error) {
 	if opts.Local != nil {
 		d.local = *opts.Local
 	}
+	if len(d.local.VisitorAccounts) == 0 || len(d.local.Skeletons) == 0 {
+		ob.Close()
+		return nil, fmt.Errorf("agent config %s allows no visitor account or no skeleton", d.local.File)
+	}
 	pol, err := loadPolicy(opts.StateDir)
 	if err != nil {
 		d.log.Warn("saved policy", "err", err)
