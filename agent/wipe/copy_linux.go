@@ -146,14 +146,6 @@ func (c *copier) copyEntry(srcDir, dstDir int, name, rel, base string) {
 }
 
 func (c *copier) copyDir(srcDir, dstDir int, name, rel, base string) error {
-	if err := unix.Mkdirat(dstDir, name, 0o700); err != nil {
-		return fmt.Errorf("make directory: %w", err)
-	}
-	dst, err := unix.Openat(dstDir, name, dirFlags, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(dst)
 	src, err := unix.Openat(srcDir, name, dirFlags, 0)
 	if err != nil {
 		return err
@@ -162,6 +154,14 @@ func (c *copier) copyDir(srcDir, dstDir int, name, rel, base string) error {
 	if err := c.checkReadable(src, TypeDir); err != nil {
 		return err
 	}
+	if err := unix.Mkdirat(dstDir, name, 0o700); err != nil {
+		return fmt.Errorf("make directory: %w", err)
+	}
+	dst, err := unix.Openat(dstDir, name, dirFlags, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(dst)
 	for _, kid := range c.kids[rel] {
 		c.copyEntry(src, dst, kid, join(rel, kid), base)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 func TestReadableBy(t *testing.T) {
@@ -94,4 +95,33 @@ func TestSkeletonCopyHandsOnlyWhatTheVisitorCanRead(t *testing.T) {
 			assert.NoFileExists(t, filepath.Join(u.home, "shadow"))
 		})
 	}
+}
+
+// A skeleton file made private between the scan and the copy is not
+// copied: the copier checks each entry as it opens it.
+func TestCopierRechecksReadabilityAtCopy(t *testing.T) {
+	skel, home := t.TempDir(), t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(skel, "notes"), []byte("was public"), 0o644))
+	require.NoError(t, os.Mkdir(filepath.Join(skel, "dir"), 0o755))
+	want := Manifest{"": {Type: TypeDir, Mode: 0o700}, "notes": {Type: TypeFile, Mode: 0o644}, "dir": {Type: TypeDir, Mode: 0o755}}
+	require.NoError(t, os.Chmod(filepath.Join(skel, "notes"), 0o600))
+	require.NoError(t, os.Chmod(filepath.Join(skel, "dir"), 0o700))
+
+	failures := map[string]string{}
+	// A uid no account has, so the files' owner is never the visitor.
+	c := &copier{want: want, kids: children(want), uid: 4242424, gid: 4242424,
+		fail: func(path string, err error) { failures[path] = err.Error() }}
+	src, err := openPath(skel)
+	require.NoError(t, err)
+	defer unix.Close(src)
+	dst, err := openPath(home)
+	require.NoError(t, err)
+	defer unix.Close(dst)
+	c.copyEntry(src, dst, "notes", "notes", home)
+	c.copyEntry(src, dst, "dir", "dir", home)
+
+	assert.Contains(t, failures[filepath.Join(home, "notes")], "not readable by the visitor")
+	assert.Contains(t, failures[filepath.Join(home, "dir")], "not readable by the visitor")
+	assert.NoFileExists(t, filepath.Join(home, "notes"), "nothing of the private file was written")
+	assert.NoDirExists(t, filepath.Join(home, "dir"))
 }
