@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"piste/agent/config"
 	"piste/fleet/protocol"
@@ -95,6 +96,9 @@ func (d *Daemon) startPolicy(p policy.Policy) policy.Policy {
 // reportPolicy tells the fleet the outcome of a policy, once per change of
 // outcome: the fleet resends the same policy on every connect.
 func (d *Daemon) reportPolicy(r protocol.PolicyResult) {
+	if len(r.Error) > protocol.MaxPolicyError {
+		r.Error = strings.ToValidUTF8(r.Error[:protocol.MaxPolicyError-3], "") + "..."
+	}
 	d.mu.Lock()
 	same := d.policyReport == r.Status+r.Error
 	d.policyReport = r.Status + r.Error

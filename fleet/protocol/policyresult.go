@@ -23,16 +23,16 @@ type PolicyResult struct {
 	Error string `json:"error,omitempty"`
 }
 
-// maxPolicyError bounds a refusal's reason: a few keys and paths.
-const maxPolicyError = 4096
+// MaxPolicyError bounds a refusal's reason in bytes: a few keys and paths.
+const MaxPolicyError = 4096
 
 // Validate checks a policy result: a known status, and a refusal says why.
 func (r PolicyResult) Validate() error {
 	switch {
 	case r.Status != PolicyApplied && r.Status != PolicyRefused:
 		return fmt.Errorf("status must be %s or %s, got %q", PolicyApplied, PolicyRefused, r.Status)
-	case len(r.Error) > maxPolicyError || len(r.Key) > 256:
-		return fmt.Errorf("error and key must be at most %d and 256 bytes", maxPolicyError)
+	case len(r.Error) > MaxPolicyError || len(r.Key) > 256:
+		return fmt.Errorf("error and key must be at most %d and 256 bytes", MaxPolicyError)
 	}
 	return nil
 }
