@@ -16,6 +16,7 @@ import (
 
 	"github.com/kardianos/service"
 
+	"piste/agent/config"
 	"piste/agent/daemon"
 	"piste/agent/enroll"
 	"piste/fleet/protocol"
@@ -108,6 +109,19 @@ func noArgs(fs *flag.FlagSet) error {
 	return nil
 }
 
+// absolute makes the run flags' paths absolute, for the same reason as
+// absState.
+func (r *runFlags) absolute() error {
+	var err error
+	if r.state, err = absState(r.state); err != nil {
+		return err
+	}
+	if r.config != "" {
+		r.config, err = filepath.Abs(r.config)
+	}
+	return err
+}
+
 // absState makes the state dir absolute: a service does not start in the
 // directory the admin typed the command in.
 func absState(dir string) (string, error) {
@@ -157,6 +171,7 @@ func enrollCmd(args []string, stdio IO) error {
 
 type runFlags struct {
 	state       string
+	config      string
 	powerDryRun bool
 	verbose     bool
 	kioskUser   string
@@ -164,6 +179,7 @@ type runFlags struct {
 
 func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.state, "state", "", "state directory")
+	fs.StringVar(&r.config, "config", "", "local agent config: the visitor accounts, skeletons and extra paths policies may use (default "+config.DefaultPath+")")
 	fs.BoolVar(&r.powerDryRun, "power-dry-run", false, "log reboot/shutdown commands instead of running them")
 	fs.BoolVar(&r.verbose, "v", false, "log debug detail")
 	fs.StringVar(&r.kioskUser, "kiosk-user", "", "OS account whose session runs the kiosk UI (may use the local socket)")
@@ -171,6 +187,9 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 
 func (r *runFlags) args() []string {
 	a := []string{"run", "--state", r.state}
+	if r.config != "" {
+		a = append(a, "--config", r.config)
+	}
 	if r.powerDryRun {
 		a = append(a, "--power-dry-run")
 	}
@@ -193,8 +212,7 @@ func runCmd(args []string, stdio IO) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	var err error
-	if rf.state, err = absState(rf.state); err != nil {
+	if err := rf.absolute(); err != nil {
 		return err
 	}
 	if !service.Interactive() {
@@ -207,7 +225,7 @@ func runCmd(args []string, stdio IO) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err = runDaemon(ctx, rf, stdio.Err)
+	err := runDaemon(ctx, rf, stdio.Err)
 	if errors.Is(err, daemon.ErrRestart) {
 		return restartSelf()
 	}
@@ -220,8 +238,14 @@ func runDaemon(ctx context.Context, rf runFlags, logTo io.Writer) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: level}))
+	local, err := config.Load(rf.config)
+	if err != nil {
+		return err
+	}
+	log.Info("local config", "file", local.File, "visitor_accounts", local.VisitorAccounts,
+		"skeletons", local.Skeletons, "extra_paths", local.ExtraPaths)
 	d, err := daemon.New(daemon.Options{StateDir: rf.state, Version: Version, Log: log, PowerDryRun: rf.powerDryRun,
-		KioskUser: rf.kioskUser})
+		KioskUser: rf.kioskUser, Local: &local})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/kardianos/service"
+
+	"piste/agent/config"
 )
 
 // program adapts the daemon to kardianos/service.
@@ -54,9 +56,14 @@ func serviceCmd(action string, args []string, stdio IO) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	var err error
-	if rf.state, err = absState(rf.state); err != nil {
+	if err := rf.absolute(); err != nil {
 		return err
+	}
+	if action == "install" {
+		// A config the service would refuse at every start is better told now.
+		if _, err := config.Load(rf.config); err != nil {
+			return err
+		}
 	}
 	svc, err := newService(rf, stdio)
 	if err != nil {

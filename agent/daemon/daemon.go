@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"piste/agent/config"
 	"piste/agent/health"
 	"piste/agent/link"
 	"piste/agent/localapi"
@@ -45,12 +46,16 @@ type Options struct {
 	// Wiper runs the privacy wipe; nil means the platform's engine with its
 	// private data in the state dir.
 	Wiper session.Wiper
+	// Local is the terminal's own config: the visitor accounts, skeletons
+	// and extra paths a policy may choose from. nil means config.Default.
+	Local *config.Config
 }
 
 // Daemon is one running agent.
 type Daemon struct {
 	opts    Options
 	cfg     state.Config
+	local   config.Config
 	outbox  *outbox.File
 	link    *link.Link
 	session *session.Machine
@@ -61,9 +66,10 @@ type Daemon struct {
 	heartbeat chan time.Duration
 	restart   chan struct{}
 
-	mu       sync.Mutex
-	status   localapi.Status
-	watchers map[chan localapi.Status]struct{}
+	mu           sync.Mutex
+	status       localapi.Status
+	watchers     map[chan localapi.Status]struct{}
+	policyReport string // the last policy result sent to the fleet
 }
 
 // New loads the state dir and opens the outbox.
@@ -88,10 +94,19 @@ func New(opts Options) (*Daemon, error) {
 		watchers: map[chan localapi.Status]struct{}{}}
 	d.status = localapi.Status{State: localapi.StateIdle, TerminalID: cfg.TerminalID, Name: cfg.Name,
 		Kind: cfg.Kind, Version: opts.Version, Link: localapi.Link{Server: cfg.Server}}
+	d.local = config.Default()
+	if opts.Local != nil {
+		d.local = *opts.Local
+	}
+	if len(d.local.VisitorAccounts) == 0 || len(d.local.Skeletons) == 0 {
+		ob.Close()
+		return nil, fmt.Errorf("agent config %s allows no visitor account or no skeleton", d.local.File)
+	}
 	pol, err := loadPolicy(opts.StateDir)
 	if err != nil {
 		d.log.Warn("saved policy", "err", err)
 	}
+	pol = d.startPolicy(pol)
 	if d.opts.KioskUser == "" && userExists(pol.Session.KioskUser) {
 		d.opts.KioskUser = pol.Session.KioskUser
 	}
@@ -99,6 +114,7 @@ func New(opts Options) (*Daemon, error) {
 	if wiper == nil {
 		wiper = wipe.NewWithOptions(wipe.Options{StateDir: filepath.Join(opts.StateDir, "wipe")})
 	}
+	wiper = guardedWiper{local: d.local, next: wiper}
 	d.fleet = session.NewHTTPFleet(server, token, link.HTTPClient(cfg.Fingerprint))
 	d.session = session.New(session.Config{
 		Fleet: d.fleet, Wiper: wiper,

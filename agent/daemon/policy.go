@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"piste/agent/config"
 	"piste/fleet/protocol"
 	"piste/internal/atomicfile"
 	"piste/policies/policy"
@@ -47,12 +49,18 @@ func savePolicy(dir string, p policy.Policy) error {
 	return nil
 }
 
-// applyPolicy takes a policy frame's body: validated, saved, then in force.
-// An invalid policy is refused whole and the last good one stays.
+// applyPolicy takes a policy frame's body: validated, checked against the
+// local config, saved, then in force. A policy that is invalid or asks for
+// more than this terminal allows is refused whole, the last good one stays,
+// and the fleet is told why.
 func (d *Daemon) applyPolicy(raw json.RawMessage) {
 	p, err := policy.DecodeJSON(raw)
+	if err == nil {
+		err = d.local.Allow(p)
+	}
 	if err != nil {
 		d.log.Error("policy from the fleet refused; keeping the last one", "err", err)
+		d.reportPolicy(protocol.PolicyResult{Status: protocol.PolicyRefused, Key: refusedKey(err), Error: err.Error()})
 		return
 	}
 	if err := savePolicy(d.opts.StateDir, p); err != nil {
@@ -60,6 +68,57 @@ func (d *Daemon) applyPolicy(raw json.RawMessage) {
 	}
 	d.session.SetPolicy(p)
 	d.log.Info("policy applied", "kiosk_user", p.Session.KioskUser, "max_minutes", p.Session.MaxMinutes, "offline", p.Session.Offline)
+	d.reportPolicy(protocol.PolicyResult{Status: protocol.PolicyApplied})
+}
+
+// startPolicy is the policy the agent starts under: the saved one, or the
+// defaults, narrowed to what the local config allows when the config has
+// changed since (the fleet hears of it, and its next policy replaces it).
+func (d *Daemon) startPolicy(p policy.Policy) policy.Policy {
+	err := d.local.Allow(p)
+	if err == nil {
+		return p
+	}
+	fitted := d.local.Fit(p)
+	if _, serr := os.Stat(filepath.Join(d.opts.StateDir, PolicyFile)); serr != nil {
+		// No policy from the fleet yet: the shipped defaults take the
+		// config's account and paths, and the fleet's policy follows.
+		d.log.Info("running under the defaults with the local config's account and paths until the fleet sends a policy",
+			"kiosk_user", fitted.Session.KioskUser, "skeleton", fitted.Wipe.Skeleton)
+		return fitted
+	}
+	d.log.Warn("saved policy is not allowed by the local config; running with its accounts and paths narrowed to the config's",
+		"err", err, "kiosk_user", fitted.Session.KioskUser, "skeleton", fitted.Wipe.Skeleton)
+	d.reportPolicy(protocol.PolicyResult{Status: protocol.PolicyRefused, Key: refusedKey(err), Error: err.Error()})
+	return fitted
+}
+
+// reportPolicy tells the fleet the outcome of a policy, once per change of
+// outcome: the fleet resends the same policy on every connect.
+func (d *Daemon) reportPolicy(r protocol.PolicyResult) {
+	if len(r.Error) > protocol.MaxPolicyError {
+		r.Error = strings.ToValidUTF8(r.Error[:protocol.MaxPolicyError-3], "") + "..."
+	}
+	d.mu.Lock()
+	same := d.policyReport == r.Status+r.Error
+	d.policyReport = r.Status + r.Error
+	d.mu.Unlock()
+	if !same {
+		d.emit(protocol.EventPolicyResult, r)
+	}
+}
+
+// refusedKey is the policy key a refusal is about, when it names one.
+func refusedKey(err error) string {
+	var r *config.Refusal
+	if errors.As(err, &r) {
+		return r.Key
+	}
+	var pe *policy.Error
+	if errors.As(err, &pe) {
+		return pe.Key
+	}
+	return ""
 }
 
 // notice acts on a notice frame.

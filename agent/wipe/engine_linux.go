@@ -84,7 +84,7 @@ func (e *linuxEngine) Wipe(ctx context.Context, req Request) Receipt {
 	if err := req.checkTrigger(); err != nil {
 		rc.fail(StepRequest, "", err)
 	}
-	if t.want, err = e.skeleton(t); err != nil {
+	if t.want, err = e.skeleton(rc, t); err != nil {
 		rc.fail(StepHome, t.Skeleton, err)
 	}
 	t.swept = e.sweepPlaces(rc, t)

@@ -151,13 +151,15 @@ func runAs(t *testing.T, u testUser, script string) {
 }
 
 // skeletonModes gives the fixture skeleton the modes git cannot keep.
+// Everything is readable by others: the skeleton copy never hands the
+// visitor what they could not read in the skeleton (see readable_linux_test.go).
 var skeletonModes = map[string]os.FileMode{
 	"":                            0o755,
 	".bashrc":                     0o644,
 	".profile":                    0o644,
-	".config":                     0o700,
-	".config/piste":               0o700,
-	".config/piste/settings.yaml": 0o600,
+	".config":                     0o755,
+	".config/piste":               0o755,
+	".config/piste/settings.yaml": 0o604,
 	"Desktop":                     0o755,
 	"Desktop/README.txt":          0o644,
 	"bin":                         0o755,

@@ -209,8 +209,9 @@ func (e *linuxEngine) resetOverlay(rc *recorder, t target) error {
 	return mountOverlay(t.home, lower, upper, work)
 }
 
-// skeleton reads the skeleton's manifest as the home must hold it.
-func (e *linuxEngine) skeleton(t target) (Manifest, error) {
+// skeleton reads the skeleton's manifest as the home must hold it: only
+// what the visitor could read in the skeleton itself.
+func (e *linuxEngine) skeleton(rc *recorder, t target) (Manifest, error) {
 	m, err := scanTree(t.Skeleton, &e.cache)
 	if err != nil {
 		return nil, err
@@ -220,6 +221,10 @@ func (e *linuxEngine) skeleton(t target) (Manifest, error) {
 	}
 	if d := m.depth(); d > maxSkeletonDepth {
 		return nil, fmt.Errorf("skeleton is %d levels deep, more than %d: flatten it", d, maxSkeletonDepth)
+	}
+	m, dropped := readableBy(m, readerOf(t.uid, t.gid))
+	if len(dropped) > 0 {
+		rc.skipped(StepHome, unreadableNote(dropped))
 	}
 	return m.ownedBy(t.uid, t.gid, t.homeMode()), nil
 }

@@ -44,6 +44,8 @@ func CheckData(ev Event) error {
 		return DecodeData(ev, &SessionEvent{})
 	case EventWipe:
 		return DecodeData(ev, &WipeReceipt{})
+	case EventPolicyResult:
+		return DecodeData(ev, &PolicyResult{})
 	}
 	return nil
 }

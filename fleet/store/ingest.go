@@ -155,6 +155,10 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 		if err := applyWipe(ctx, tx, in.TerminalID, ev); err != nil {
 			return err
 		}
+	case protocol.EventPolicyResult:
+		if err := applyPolicyResult(ctx, tx, in.TerminalID, ev); err != nil {
+			return err
+		}
 	case protocol.EventCommandResult:
 		var r protocol.CommandResult
 		if err := protocol.DecodeData(ev, &r); err != nil {

@@ -244,10 +244,11 @@ func (f *fleet) commandStatus(id string) string {
 
 // agent is an enrolled piste-agent state dir, and its process when running.
 type agent struct {
-	t     *testing.T
-	state string
-	id    string
-	proc  *proc
+	t      *testing.T
+	state  string
+	id     string
+	proc   *proc
+	config string // the local agent config; "" runs with the default
 }
 
 func enrollAgent(t *testing.T, f *fleet, branch, name string) *agent {
@@ -261,7 +262,11 @@ func enrollAgent(t *testing.T, f *fleet, branch, name string) *agent {
 }
 
 func (a *agent) start() {
-	a.proc = start(a.t, "piste-agent", "run", "--state", a.state, "--power-dry-run", "-v")
+	args := []string{"run", "--state", a.state, "--power-dry-run", "-v"}
+	if a.config != "" {
+		args = append(args, "--config", a.config)
+	}
+	a.proc = start(a.t, "piste-agent", args...)
 }
 
 // tryStatus is ctlStatus for polling: nil while the agent does not answer.

@@ -24,6 +24,7 @@ func ctlOn(t *testing.T, a *agent, stdin string, wantCode int, args ...string) (
 func (s *visitorSetup) secondAgent(t *testing.T, name string) *agent {
 	t.Helper()
 	b := enrollAgent(t, s.f, "kallio", name)
+	b.config = s.a.config
 	b.start()
 	eventually(t, 30*time.Second, func() bool {
 		return b.tryStatus()["state"] == "idle" && b.linkField("connected") == true

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	agentconfig "piste/agent/config"
 	"piste/agent/daemon"
 	"piste/agent/localapi"
 	"piste/agent/state"
@@ -30,7 +31,8 @@ func (b *bench) turnover(ctx context.Context) (float64, error) {
 	if err := b.agentState(dir); err != nil {
 		return 0, err
 	}
-	d, err := daemon.New(daemon.Options{StateDir: dir, Version: "bench", Wiper: b.engine,
+	local := agentconfig.Config{File: "piste-bench-wipe", VisitorAccounts: []string{b.user}, Skeletons: []string{b.skel}}
+	d, err := daemon.New(daemon.Options{StateDir: dir, Version: "bench", Wiper: b.engine, Local: &local,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return 0, fmt.Errorf("start agent: %w", err)
