@@ -18,7 +18,7 @@ func TestRefusedLoginsAreCountedWithoutTheCard(t *testing.T) {
 	_, token := f.enroll("kallio")
 	status, _, ref := f.cardLogin(token, "20000002", "9999")
 	require.Equal(t, 409, status)
-	require.Equal(t, protocol.RefusalWrongPIN, ref.Refusal.Code)
+	require.Equal(t, protocol.RefusalWrongCardOrPIN, ref.Refusal.Code)
 	status, _, _ = f.cardLogin(token, "20000004", "1234")
 	require.Equal(t, 409, status)
 
@@ -29,7 +29,7 @@ func TestRefusedLoginsAreCountedWithoutTheCard(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []store.DailyStat{
 		{Branch: "kallio", Day: day, Metric: store.StatRefusals, Key: string(protocol.RefusalBlocked), N: 1},
-		{Branch: "kallio", Day: day, Metric: store.StatRefusals, Key: string(protocol.RefusalWrongPIN), N: 1},
+		{Branch: "kallio", Day: day, Metric: store.StatRefusals, Key: string(protocol.RefusalWrongCardOrPIN), N: 1},
 	}, stats)
 }
 
