@@ -25,7 +25,7 @@ func newFailClosedSetup(t *testing.T, policyYAML string, sip2Args, fleetArgs []s
 	addr := freeAddr(t)
 	lib := start(t, "piste-sip2-server", append([]string{"--addr", addr}, sip2Args...)...)
 	eventually(t, 10*time.Second, func() bool { return strings.Contains(lib.output(), "listening") }, "SIP2 test server did not start", lib.output)
-	s.sip2 = append([]string{"--heartbeat", "1s", "--sip2", addr, "--sip2-login", "scclient:clientpwd", "--sip2-institution", "UWOLS"}, fleetArgs...)
+	s.sip2 = append([]string{"--heartbeat", "1s", "--sip2", addr, "--sip2-login-file", sip2LoginFile(t), "--sip2-institution", "UWOLS"}, fleetArgs...)
 	s.f = newFleet(t, s.sip2...)
 	s.applyPolicy(t, policyYAML)
 	s.a = enrollAgent(t, s.f, "kallio", "pc-1")

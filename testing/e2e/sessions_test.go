@@ -121,13 +121,19 @@ type visitorSetup struct {
 	extra string // policy keys added to every apply
 }
 
+// sip2LoginFile writes the SIP2 test server's login to a private file: a
+// password is never given on the command line.
+func sip2LoginFile(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "sip2-login")
+	require.NoError(t, os.WriteFile(path, []byte("scclient:clientpwd\n"), 0o600))
+	return path
+}
+
 func newVisitorSetup(t *testing.T, policyYAML string) *visitorSetup {
 	requireRootE2E(t)
 	s := &visitorSetup{k: newKiosk(t)}
 	addr := startSIP2(t)
-	loginFile := filepath.Join(t.TempDir(), "sip2-login")
-	require.NoError(t, os.WriteFile(loginFile, []byte("scclient:clientpwd\n"), 0o600))
-	s.sip2 = []string{"--heartbeat", "1s", "--sip2", addr, "--sip2-login-file", loginFile, "--sip2-institution", "UWOLS"}
+	s.sip2 = []string{"--heartbeat", "1s", "--sip2", addr, "--sip2-login-file", sip2LoginFile(t), "--sip2-institution", "UWOLS"}
 	s.f = newFleet(t, s.sip2...)
 	s.applyPolicy(t, policyYAML)
 	s.a = enrollAgent(t, s.f, "kallio", "pc-1")
