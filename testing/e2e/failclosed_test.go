@@ -29,6 +29,7 @@ func newFailClosedSetup(t *testing.T, policyYAML string, sip2Args, fleetArgs []s
 	s.f = newFleet(t, s.sip2...)
 	s.applyPolicy(t, policyYAML)
 	s.a = enrollAgent(t, s.f, "kallio", "pc-1")
+	s.a.config = s.k.agentConfig(t)
 	s.a.start()
 	s.waitPolicy(t, s.k.name)
 	eventually(t, 10*time.Second, func() bool { return s.a.tryStatus()["state"] == "idle" }, "agent not idle", s.a.proc.output)
