@@ -137,6 +137,8 @@ func serve(args []string, stdio IO) error {
 	verbose := fs.Bool("v", false, "log debug detail")
 	var lib sip2Flags
 	lib.register(fs)
+	var edge edgeFlags
+	edge.register(fs)
 	configFile := fs.String("config", "", "YAML file of settings named like these flags (flags given here win)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -148,6 +150,9 @@ func serve(args []string, stdio IO) error {
 	}
 	sipCfg, err := lib.config()
 	if err != nil {
+		return err
+	}
+	if err := edge.apply(fs, &cfg); err != nil {
 		return err
 	}
 	cfg.SIP2 = sipCfg
@@ -171,6 +176,9 @@ func serve(args []string, stdio IO) error {
 		return err
 	}
 	fmt.Fprintf(stdio.Out, "piste-fleet %s serving on %s\n", Version, srv.URL)
+	if srv.MetricsURL != "" {
+		fmt.Fprintf(stdio.Out, "metrics on %s\n", srv.MetricsURL)
+	}
 	if srv.Fingerprint != "" {
 		fmt.Fprintf(stdio.Out, "TLS certificate fingerprint: %s\n", srv.Fingerprint)
 		fmt.Fprintf(stdio.Out, "enroll terminals with: piste-agent enroll --server %s --server-fingerprint %s --code CODE --state DIR\n", srv.URL, srv.Fingerprint)
