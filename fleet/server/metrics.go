@@ -58,4 +58,3 @@ func (s *Server) startMetrics() error {
 	}()
 	return nil
 }
-
