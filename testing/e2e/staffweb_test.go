@@ -288,12 +288,7 @@ func TestMetricsAreApart(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
-	var metricsURL string
-	eventually(t, 10*time.Second, func() bool {
-		_, rest, ok := strings.Cut(f.proc.output(), "metrics on ")
-		metricsURL = strings.TrimSpace(strings.SplitN(rest, "\n", 2)[0])
-		return ok
-	}, "the fleet did not say where metrics are", f.proc.output)
+	metricsURL := f.metricsURL()
 	res, err = http.Get(metricsURL)
 	require.NoError(t, err)
 	raw, _ := io.ReadAll(res.Body)
