@@ -51,9 +51,10 @@ test: deps-test
 bench-fleet: build
 	$(BIN)/piste-bench-fleet --fleet $(BIN)/piste-fleet --terminals $(N)
 
-## bench-login: card-login round trip through fleet + SIP2 test server, 100 concurrent logins.
+## bench-login: card-login round trip through fleet + SIP2 test server, 100 concurrent logins;
+## then 100 wrong staff passwords at once, and the fleet's peak RSS.
 bench-login: build
-	$(BIN)/piste-bench-login --fleet $(BIN)/piste-fleet --sip2 $(BIN)/piste-sip2-server --concurrency 100
+	$(BIN)/piste-bench-login --fleet $(BIN)/piste-fleet --sip2 $(BIN)/piste-sip2-server --concurrency 100 --staff-flood 100
 
 ## bench-wipe: wipe strategies on a 10,000-file, 500 MB home with 50 processes, and visitor turnover (root).
 bench-wipe: build

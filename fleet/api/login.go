@@ -1,65 +1,51 @@
 package api
 
 import (
-	"errors"
-	"math"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
-	"piste/fleet/fault"
 	"piste/fleet/httpio"
 )
 
 type loginRequest struct {
 	Name     string `json:"name"`
 	Password string `json:"password"`
+	// Cookie asks for the browser flow: the session goes into the
+	// HttpOnly cookie only, and the answer carries no token.
+	Cookie bool `json:"cookie"`
 }
 
 type loginResponse struct {
-	Token     string    `json:"token"`
+	Token     string    `json:"token,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Name      string    `json:"name"`
 	Role      string    `json:"role"`
 	Branch    string    `json:"branch,omitempty"`
 }
 
-// login checks a staff password. Failures are limited per account name and
-// per client address, so neither one account nor one client can be guessed at.
+// login checks a staff password; the staff service limits guessing per
+// name and client address and per address (429 with Retry-After). A
+// script or the CLI gets a bearer token; the web page asks for the cookie,
+// which scripts on the page cannot read.
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
 	if !decode(w, r, &req) {
 		return
 	}
-	if req.Name == "" || req.Password == "" {
-		writeFieldError(w, "name", "name and password are required")
-		return
-	}
-	now := a.Now()
-	keys := []string{"name:" + req.Name, "ip:" + clientIP(r)}
-	for _, k := range keys {
-		if ok, wait := a.Logins.Allow(k, now); !ok {
-			secs := int(math.Ceil(wait.Seconds()))
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			writeError(w, http.StatusTooManyRequests, "too many failed logins; try again in %d seconds", secs)
-			return
-		}
-	}
-	sess, err := a.Staff.Login(r.Context(), req.Name, req.Password)
-	if errors.Is(err, fault.ErrUnauthenticated) {
-		for _, k := range keys {
-			a.Logins.Fail(k, now)
-		}
-	}
+	sess, err := a.Staff.Login(r.Context(), req.Name, req.Password, clientIP(r))
 	if err != nil {
 		a.fail(w, "check login", err)
 		return
 	}
-	a.Logins.Reset("name:" + req.Name)
-	httpio.SetSession(w, sess.Token, sess.ExpiresAt, a.SecureCookie)
 	m := sess.Member
-	writeJSON(w, http.StatusOK, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt.UTC(), Name: m.Name, Role: m.Role, Branch: m.Branch})
+	reply := loginResponse{ExpiresAt: sess.ExpiresAt.UTC(), Name: m.Name, Role: m.Role, Branch: m.Branch}
+	if req.Cookie {
+		httpio.SetSession(w, sess.Token, sess.ExpiresAt, a.SecureCookie)
+	} else {
+		reply.Token = sess.Token
+	}
+	writeJSON(w, http.StatusOK, reply)
 }
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request) {

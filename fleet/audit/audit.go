@@ -18,6 +18,7 @@ type Store interface {
 	Audit(ctx context.Context, e store.AuditEntry) error
 	AuditLog(ctx context.Context, limit int) ([]store.AuditEntry, error)
 	Terminal(ctx context.Context, id string) (store.Terminal, error)
+	UserByName(ctx context.Context, name string) (store.User, error)
 }
 
 // Viewer is who reads the log; staff.Member is one.
@@ -47,7 +48,8 @@ func (l *Log) Record(ctx context.Context, actor, action, target, detail string) 
 
 // Read returns the newest entries first, at most limit, that v may see: a
 // fleet-wide member sees all; a branch-scoped one the entries about its
-// branch and its terminals.
+// branch, its terminals and its staff. An entry whose branch cannot be
+// told is shown to fleet-wide members only.
 func (l *Log) Read(ctx context.Context, v Viewer, limit int) ([]store.AuditEntry, error) {
 	if v.FleetWide() {
 		entries, err := l.Store.AuditLog(ctx, limit)
@@ -62,9 +64,9 @@ func (l *Log) Read(ctx context.Context, v Viewer, limit int) ([]store.AuditEntry
 		return nil, fmt.Errorf("audit: read: %w", err)
 	}
 	out := make([]store.AuditEntry, 0, limit)
-	branches := map[string]string{} // terminal id -> branch
+	cache := map[string]string{} // "terminal:" or "user:" + id -> branch
 	for _, e := range entries {
-		b, err := l.branchOf(ctx, e.Target, branches)
+		b, err := l.branchOf(ctx, e, cache)
 		if err != nil {
 			return nil, err
 		}
@@ -78,26 +80,59 @@ func (l *Log) Read(ctx context.Context, v Viewer, limit int) ([]store.AuditEntry
 	return out, nil
 }
 
-// branchOf finds the branch an entry's target belongs to: a branch id or
-// scope, a terminal or terminal scope; "" for targets of no branch.
-func (l *Log) branchOf(ctx context.Context, target string, cache map[string]string) (string, error) {
-	if b, ok := strings.CutPrefix(target, "branch:"); ok {
+// What the target of an action names; an action not listed has a scope
+// ("branch:ID", "terminal:ID") or a terminal id ("t-…") as its target, or
+// belongs to no branch.
+var (
+	branchActions   = map[string]bool{"guest-passes": true, "enroll-code": true, "branch-add": true}
+	terminalActions = map[string]bool{"revoke": true, "reserve": true, "cancel-reservation": true, "enroll": true}
+	staffActions    = map[string]bool{"user-add": true, "login": true, "login-failed": true}
+)
+
+// branchOf finds the branch an entry is about, "" for none.
+func (l *Log) branchOf(ctx context.Context, e store.AuditEntry, cache map[string]string) (string, error) {
+	switch {
+	case branchActions[e.Action]:
+		return e.Target, nil
+	case staffActions[e.Action]:
+		return l.cached(ctx, "user:"+e.Target, cache)
+	case terminalActions[e.Action] || strings.HasPrefix(e.Action, "command:"):
+		return l.cached(ctx, "terminal:"+e.Target, cache)
+	}
+	if b, ok := strings.CutPrefix(e.Target, "branch:"); ok {
 		return b, nil
 	}
-	id := strings.TrimPrefix(target, "terminal:")
-	if !strings.HasPrefix(id, "t-") {
-		return target, nil // branch ids are the targets of branch actions
+	if strings.HasPrefix(e.Target, "terminal:") {
+		return l.cached(ctx, e.Target, cache)
 	}
-	if b, ok := cache[id]; ok {
+	if strings.HasPrefix(e.Target, "t-") {
+		return l.cached(ctx, "terminal:"+e.Target, cache)
+	}
+	return "", nil
+}
+
+// cached looks up the branch of a terminal or a staff account ("user:NAME").
+func (l *Log) cached(ctx context.Context, key string, cache map[string]string) (string, error) {
+	if b, ok := cache[key]; ok {
 		return b, nil
 	}
-	t, err := l.Store.Terminal(ctx, id)
+	var branch string
+	var err error
+	if name, ok := strings.CutPrefix(key, "user:"); ok {
+		var u store.User
+		u, err = l.Store.UserByName(ctx, name)
+		branch = u.Branch
+	} else {
+		var t store.Terminal
+		t, err = l.Store.Terminal(ctx, strings.TrimPrefix(key, "terminal:"))
+		branch = t.Branch
+	}
 	if errors.Is(err, store.ErrNotFound) {
-		return "", nil
+		branch, err = "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("audit: terminal of an entry: %w", err)
+		return "", fmt.Errorf("audit: branch of an entry: %w", err)
 	}
-	cache[id] = t.Branch
-	return t.Branch, nil
+	cache[key] = branch
+	return branch, nil
 }

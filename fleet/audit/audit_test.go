@@ -25,8 +25,14 @@ func TestReadKeepsToTheBranch(t *testing.T) {
 		_, err := st.Enroll(ctx, auth.HashToken(b), store.Terminal{ID: "t-" + b, Name: b, Kind: "pc", TokenHash: auth.HashToken(b + "-token")}, time.Now())
 		require.NoError(t, err)
 	}
+	for _, u := range []store.User{{Name: "kim", Role: "admin", Branch: "kallio"}, {Name: "kallio", Role: "admin"}} {
+		u.PWHash = "x"
+		require.NoError(t, st.AddUser(ctx, u))
+	}
 	log := audit.New(st)
 	for _, e := range [][3]string{
+		{"login", "kim", "from 10.0.0.1"}, {"login-failed", "kallio", "from 10.0.0.2"}, {"user-add", "kallio", "admin"},
+		{"login-failed", "(unknown name)", "from 10.0.0.3"}, {"command:lock", "t-oodi", ""}, {"command:lock", "t-kallio", ""},
 		{"revoke", "t-kallio", ""}, {"revoke", "t-oodi", ""}, {"guest-passes", "kallio", "3 passes"},
 		{"guest-passes", "oodi", "3 passes"}, {"policy-apply", "branch:oodi", ""}, {"policy-apply", "terminal:t-kallio", ""},
 		{"policy-apply", "fleet", ""}, {"user-add", "olga", "admin"},
@@ -38,8 +44,10 @@ func TestReadKeepsToTheBranch(t *testing.T) {
 		m    staff.Member
 		want []string
 	}{
-		{"fleet admin", staff.Member{Role: staff.RoleAdmin}, []string{"olga", "fleet", "terminal:t-kallio", "branch:oodi", "oodi", "kallio", "t-oodi", "t-kallio"}},
-		{"kallio admin", staff.Member{Role: staff.RoleAdmin, Branch: "kallio"}, []string{"terminal:t-kallio", "kallio", "t-kallio"}},
+		{"fleet admin", staff.Member{Role: staff.RoleAdmin}, []string{"olga", "fleet", "terminal:t-kallio", "branch:oodi", "oodi", "kallio", "t-oodi", "t-kallio",
+			"t-kallio", "t-oodi", "(unknown name)", "kallio", "kallio", "kim"}},
+		// The fleet-wide account named like the branch is not the branch.
+		{"kallio admin", staff.Member{Role: staff.RoleAdmin, Branch: "kallio"}, []string{"terminal:t-kallio", "kallio", "t-kallio", "t-kallio", "kim"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

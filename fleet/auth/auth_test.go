@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -58,4 +60,85 @@ func TestTokensAndCodes(t *testing.T) {
 	code := NewEnrollCode()
 	assert.Regexp(t, `^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){3}$`, code)
 	assert.Equal(t, strings.ReplaceAll(code, "-", ""), strings.ReplaceAll(NormalizeCode(" "+strings.ToLower(code)+" "), "-", ""))
+}
+
+// Attempts in progress count against the limit, so a burst sent at once
+// gets no more through than one sent in turn.
+func TestLimiterCountsAttemptsInProgress(t *testing.T) {
+	l := NewLimiter(3, time.Minute)
+	now := time.Unix(1000, 0)
+	for i := 0; i < 3; i++ {
+		ok, _ := l.Begin("k", now)
+		require.True(t, ok)
+	}
+	ok, wait := l.Begin("k", now)
+	assert.False(t, ok, "three in flight fill the allowance")
+	assert.Equal(t, inflightWait, wait)
+	l.Finish("k", now, false)
+	ok, _ = l.Begin("k", now)
+	assert.True(t, ok, "a success frees its place")
+	for i := 0; i < 3; i++ {
+		l.Finish("k", now, true)
+	}
+	ok, wait = l.Begin("k", now.Add(10*time.Second))
+	assert.False(t, ok)
+	assert.Equal(t, 50*time.Second, wait, "three failures: wait until the oldest ages out")
+}
+
+func TestGuardPairAndAddress(t *testing.T) {
+	g := NewGuard(DefaultLoginMemory)
+	now := time.Unix(1000, 0)
+	g.Now = func() time.Time { return now }
+	for i := 0; i < PairAttempts; i++ {
+		a, err := g.Begin("admin", "10.0.0.1")
+		require.NoError(t, err)
+		a.Finish(true)
+	}
+	_, err := g.Begin("admin", "10.0.0.1")
+	var limit *LimitError
+	require.ErrorAs(t, err, &limit)
+	assert.Equal(t, int(LoginWindow.Seconds()), limit.Seconds())
+	assert.Contains(t, err.Error(), "try again in 900 s")
+
+	a, err := g.Begin("admin", "10.0.0.2")
+	require.NoError(t, err, "the name is not locked from other addresses")
+	a.Finish(false)
+	for i := PairAttempts; i < AddressAttempts; i++ {
+		a, err := g.Begin(fmt.Sprintf("name-%d", i), "10.0.0.1")
+		require.NoError(t, err)
+		a.Finish(true)
+	}
+	_, err = g.Begin("someone-new", "10.0.0.1")
+	require.ErrorAs(t, err, &limit, "the address's allowance over all names is used up")
+	assert.Contains(t, limit.Reason, "from your address")
+}
+
+// Password checks run under a fleet-wide limit: with every slot taken,
+// further checks are refused at once or after MaxWait, never piled up.
+func TestGuardCheckIsBoundedByMemory(t *testing.T) {
+	g := NewGuard(2 * CheckMemory)
+	require.Equal(t, 2, g.Slots())
+	g.MaxWait = 10 * time.Millisecond
+	for i := 0; i < g.Slots(); i++ {
+		g.gate <- struct{}{} // checks in progress
+	}
+	err := g.Check(context.Background(), "", "guess")
+	var limit *LimitError
+	require.ErrorAs(t, err, &limit, "no slot within MaxWait")
+	for i := 0; i < cap(g.queue); i++ {
+		g.queue <- struct{}{}
+	}
+	require.ErrorAs(t, g.Check(context.Background(), "", "guess"), &limit, "a full queue refuses at once")
+	for i := 0; i < cap(g.queue); i++ {
+		<-g.queue
+	}
+	for i := 0; i < g.Slots(); i++ {
+		<-g.gate
+	}
+
+	hash, err := HashPassword("correct horse battery")
+	require.NoError(t, err)
+	assert.NoError(t, g.Check(context.Background(), hash, "correct horse battery"))
+	assert.ErrorIs(t, g.Check(context.Background(), hash, "wrong"), ErrMismatch)
+	assert.ErrorIs(t, g.Check(context.Background(), "", "correct horse battery"), ErrMismatch, "an unknown name never matches")
 }

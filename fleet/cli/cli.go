@@ -145,6 +145,8 @@ func serve(args []string, stdio IO) error {
 	checks := visits.DefaultCardCheckLimits
 	fs.IntVar(&checks.PerTerminal, "card-checks-per-terminal", checks.PerTerminal, "most library-card checks (logins, reservations) per terminal per minute; 0: no limit")
 	fs.IntVar(&checks.Fleet, "card-checks-per-second", checks.Fleet, "most library-card checks per second across the fleet; 0: no limit")
+	var edge edgeFlags
+	edge.register(fs)
 	configFile := fs.String("config", "", "YAML file of settings named like these flags (flags given here win)")
 	if err := refuseLoginOnArgv(args); err != nil {
 		return err
@@ -159,6 +161,9 @@ func serve(args []string, stdio IO) error {
 	}
 	sipCfg, err := lib.config()
 	if err != nil {
+		return err
+	}
+	if err := edge.apply(fs, &cfg); err != nil {
 		return err
 	}
 	cfg.SIP2 = sipCfg
@@ -189,6 +194,9 @@ func serve(args []string, stdio IO) error {
 		return err
 	}
 	fmt.Fprintf(stdio.Out, "piste-fleet %s serving on %s\n", Version, srv.URL)
+	if srv.MetricsURL != "" {
+		fmt.Fprintf(stdio.Out, "metrics on %s\n", srv.MetricsURL)
+	}
 	if srv.Fingerprint != "" {
 		fmt.Fprintf(stdio.Out, "TLS certificate fingerprint: %s\n", srv.Fingerprint)
 		fmt.Fprintf(stdio.Out, "enroll terminals with: echo CODE | piste-agent enroll --server %s --server-fingerprint %s --code - --state DIR\n", srv.URL, srv.Fingerprint)

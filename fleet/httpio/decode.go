@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 
@@ -44,6 +45,9 @@ func decode(w http.ResponseWriter, r *http.Request, v any, strict bool) error {
 // ReadBody reads a non-JSON body (such as policy YAML) within MaxBody.
 func ReadBody(w http.ResponseWriter, r *http.Request, what string) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil && !errors.As(err, new(*http.MaxBytesError)) {
+		return nil, decodeError(err)
+	}
 	if err != nil {
 		return nil, &statusError{http.StatusRequestEntityTooLarge, fmt.Sprintf("%s larger than %d bytes", what, MaxBody)}
 	}
@@ -54,7 +58,10 @@ func decodeError(err error) error {
 	var tooBig *http.MaxBytesError
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var netErr net.Error
 	switch {
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return &statusError{http.StatusRequestTimeout, "the body came too slowly; send the whole request at once"}
 	case errors.As(err, &tooBig):
 		return &statusError{http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", MaxBody)}
 	case errors.Is(err, io.EOF):

@@ -10,7 +10,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
+	"piste/fleet/auth"
 	"piste/fleet/fault"
 )
 
@@ -46,12 +48,16 @@ type statusError struct {
 func (e *statusError) Error() string { return e.msg }
 
 // Status is the HTTP status of an error: 400 for bad input, 401, 403, 404
-// and 409 for the domain's kinds, 500 for anything else.
+// and 409 for the domain's kinds, 429 for a login limit, 500 for anything
+// else.
 func Status(err error) int {
 	var se *statusError
+	var limit *auth.LimitError
 	switch {
 	case errors.As(err, &se):
 		return se.status
+	case errors.As(err, &limit):
+		return http.StatusTooManyRequests
 	case errors.Is(err, fault.ErrUnauthenticated):
 		return http.StatusUnauthorized
 	case errors.Is(err, fault.ErrForbidden):
@@ -90,9 +96,13 @@ type Error struct {
 }
 
 // WriteError answers err as JSON with its status; what names the action
-// for the log and for an internal failure's message.
+// for the log and for an internal failure's message. A limit's answer
+// says in Retry-After when to try again.
 func WriteError(w http.ResponseWriter, log *slog.Logger, what string, err error) {
 	status := Status(err)
+	if limit := (*auth.LimitError)(nil); errors.As(err, &limit) {
+		w.Header().Set("Retry-After", strconv.Itoa(limit.Seconds()))
+	}
 	body := Error{Error: Message(w, log, what, err)}
 	if fe, ok := fault.AsField(err); ok {
 		body.Field = fe.Field

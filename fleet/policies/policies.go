@@ -122,7 +122,7 @@ func (s *Service) Put(ctx context.Context, m staff.Member, scope string, yamlTex
 	if err != nil {
 		return sc, fmt.Errorf("policies: store %s: %w", sc, err)
 	}
-	if err := s.Audit.Record(ctx, m.Name, "policy-apply", sc.String(), ""); err != nil {
+	if err := s.Audit.Record(ctx, m.Name, "policy-apply", sc.String(), Diff(stored[sc.String()].YAML, string(yamlText))); err != nil {
 		return sc, err
 	}
 	s.Changes.Publish(changes.Change{Kind: changes.PolicyChanged, Scope: sc.String()})

@@ -98,4 +98,11 @@ func TestPutNamesTheField(t *testing.T) {
 	require.Len(t, entries, 1)
 	assert.Equal(t, "policy-apply", entries[0].Action)
 	assert.Equal(t, "ada", entries[0].Actor)
+	assert.Equal(t, "+ session.max_minutes: 45", entries[0].Detail)
+
+	_, err = s.Put(ctx, m, "fleet", []byte("session:\n  max_minutes: 30\n"))
+	require.NoError(t, err)
+	entries, err = st.AuditLog(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, "session.max_minutes: 45 -> 30", entries[0].Detail, "the audit says what changed, old against new")
 }

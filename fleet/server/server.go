@@ -1,5 +1,5 @@
-// Package server assembles the fleet: database, agent hub, API, web pages
-// and metrics behind one HTTP(S) listener.
+// Package server assembles the fleet: database, agent hub, API and web
+// pages behind one HTTP(S) listener, and metrics on a listener of their own.
 package server
 
 import (
@@ -14,7 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"piste/fleet/api"
 	"piste/fleet/changes"
@@ -53,6 +52,14 @@ type Config struct {
 	Retention retention.Config
 	// CardChecks limits card logins and reservations; nil: the defaults.
 	CardChecks *visits.CardCheckLimits
+	// Edge bounds what clients may hold of the server; zero fields take
+	// DefaultEdge's values.
+	Edge Edge
+	// MetricsAddr serves Prometheus metrics apart from the API; "" serves
+	// none. MetricsOptional makes a taken address turn metrics off rather
+	// than stop the start (for the default address).
+	MetricsAddr     string
+	MetricsOptional bool
 }
 
 // Server is a running fleet.
@@ -70,11 +77,14 @@ type Server struct {
 	stop     context.CancelFunc
 	http     *http.Server
 	admin    *http.Server // the admin socket's; nil when not serving
+	metrics  *http.Server
 	listener net.Listener
 	// URL is the base URL the server is reachable at.
 	URL string
 	// Fingerprint is the pin of the TLS certificate, empty on plain HTTP.
 	Fingerprint string
+	// MetricsURL is where metrics are served, empty when they are not.
+	MetricsURL string
 }
 
 // New opens the database and prepares the server; Start begins serving.
@@ -112,15 +122,14 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+protocol.Path, h)
 	a.Register(mux)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /metrics", metricsElsewhere(cfg.MetricsAddr))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	registerPages(mux, a, log)
 
-	s.http = &http.Server{
-		Handler:           securityHeaders(httpio.RequestIDs(mux)),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	s.cfg.Edge = cfg.Edge.withDefaults()
+	s.http = newHTTPServer(securityHeaders(httpio.RequestIDs(httpio.SameOrigin(mux))), s.cfg.Edge, log, protocol.Path, "/api/v1/live")
+	if cfg.MetricsAddr != "" {
+		s.metrics = newMetricsServer(reg, s.cfg.Edge)
 	}
 	if useTLS {
 		cert, err := s.certificate(host)
@@ -165,6 +174,11 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
+	if err := s.startMetrics(); err != nil {
+		ln.Close()
+		return err
+	}
+	ln = limitConns(ln, s.cfg.Edge.MaxConns, s.log)
 	s.listener = ln
 	scheme := "http"
 	if s.http.TLSConfig != nil {
@@ -200,6 +214,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.pool.Close()
 	}
 	err := errors.Join(s.closeAdmin(ctx), s.http.Shutdown(ctx))
+	if s.metrics != nil {
+		err = errors.Join(err, s.metrics.Shutdown(ctx))
+	}
 	return errors.Join(err, s.Store.Close())
 }
 
@@ -218,7 +235,10 @@ func securityHeaders(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: under no-referrer a browser sends
+		// "Origin: null" with the pages' own form posts, which the
+		// same-origin check then cannot tell from another site's.
+		h.Set("Referrer-Policy", "same-origin")
 		next.ServeHTTP(w, r)
 	})
 }

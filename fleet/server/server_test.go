@@ -34,7 +34,7 @@ func newTestFleet(t *testing.T) *testFleet {
 // newTestFleetWith lets a test change the configuration, and the server
 // before it starts.
 func newTestFleetWith(t testing.TB, configure func(*Config), prepare func(*Server)) *testFleet {
-	cfg := Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Heartbeat: time.Second}
+	cfg := Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Heartbeat: time.Second, MetricsAddr: "127.0.0.1:0"}
 	if configure != nil {
 		configure(&cfg)
 	}

@@ -539,7 +539,7 @@ func TestWipeReceiptsAndAlerts(t *testing.T) {
 }
 
 func metricsText(t *testing.T, f *testFleet) string {
-	resp, err := http.Get(f.srv.URL + "/metrics")
+	resp, err := http.Get(f.srv.MetricsURL)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)

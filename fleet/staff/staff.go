@@ -31,10 +31,14 @@ type Service struct {
 	Store Store
 	Audit *audit.Log
 	Now   func() time.Time
+	// Guard limits password guessing and the memory password checks use.
+	Guard *auth.Guard
 }
 
 // New returns a Service.
-func New(st Store, log *audit.Log) *Service { return &Service{Store: st, Audit: log, Now: time.Now} }
+func New(st Store, log *audit.Log) *Service {
+	return &Service{Store: st, Audit: log, Now: time.Now, Guard: auth.NewGuard(auth.DefaultLoginMemory)}
+}
 
 // Session is a new staff login; the token is shown once.
 type Session struct {
@@ -47,27 +51,58 @@ func memberOf(u store.User) Member {
 	return Member{ID: u.ID, Name: u.Name, Role: u.Role, Branch: u.Branch}
 }
 
-// Login checks a name and password and starts a session. A wrong name and
-// a wrong password are the same ErrUnauthenticated, so names cannot be
-// probed.
-func (s *Service) Login(ctx context.Context, name, password string) (Session, error) {
+// UnknownName is the audit target of a failed login with a name no account
+// has: what was typed may be a password typed in the wrong field.
+const UnknownName = "(unknown name)"
+
+// Login checks a name and password sent from a client address and starts
+// a session. A wrong name and a wrong password are the same
+// ErrUnauthenticated after the same work, so names cannot be probed.
+// Guessing is slowed per name and address (an *auth.LimitError says how
+// long to wait); both outcomes are audited with the address.
+func (s *Service) Login(ctx context.Context, name, password, addr string) (Session, error) {
 	if name == "" || password == "" {
 		return Session{}, fault.Field("name", "name and password are required")
 	}
-	u, err := s.Store.UserByName(ctx, name)
-	if err == nil {
-		err = auth.CheckPassword(u.PWHash, password)
+	attempt, err := s.Guard.Begin(name, addr)
+	if err != nil {
+		return Session{}, err
 	}
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, auth.ErrMismatch) {
+	failed := true
+	defer func() { attempt.Finish(failed) }()
+	u, err := s.Store.UserByName(ctx, name)
+	known := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		failed = false
+		return Session{}, fmt.Errorf("staff: check login of %s: %w", name, err)
+	}
+	err = s.Guard.Check(ctx, u.PWHash, password) // "" when unknown: a dummy of equal cost
+	if errors.Is(err, auth.ErrMismatch) {
+		target := UnknownName
+		if known {
+			target = name
+		}
+		if err := s.Audit.Record(ctx, target, "login-failed", target, "from "+addr); err != nil {
+			return Session{}, err
+		}
 		return Session{}, fault.Unauthenticated("wrong name or password")
 	}
 	if err != nil {
+		failed = false // not the client's failure: the server was busy or broken
+		var limit *auth.LimitError
+		if errors.As(err, &limit) {
+			return Session{}, err
+		}
 		return Session{}, fmt.Errorf("staff: check login of %s: %w", name, err)
 	}
+	failed = false
 	token := auth.NewToken()
 	expires := s.Now().Add(SessionTTL)
 	if err := s.Store.AddStaffSession(ctx, auth.HashToken(token), u.ID, expires); err != nil {
 		return Session{}, fmt.Errorf("staff: store login of %s: %w", name, err)
+	}
+	if err := s.Audit.Record(ctx, u.Name, "login", u.Name, "from "+addr); err != nil {
+		return Session{}, err
 	}
 	return Session{Token: token, ExpiresAt: expires, Member: memberOf(u)}, nil
 }

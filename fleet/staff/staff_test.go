@@ -2,12 +2,15 @@ package staff_test
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"piste/fleet/audit"
+	"piste/fleet/auth"
 	"piste/fleet/fault"
 	"piste/fleet/staff"
 	"piste/fleet/store"
@@ -64,13 +67,13 @@ func TestLoginAuthenticateLogout(t *testing.T) {
 	assert.Equal(t, "role", fe.Field)
 
 	for _, pw := range []string{"wrong horse battery", ""} {
-		_, err = s.Login(ctx, "kim", pw)
+		_, err = s.Login(ctx, "kim", pw, "192.0.2.7")
 		assert.True(t, fault.Known(err), "%v", err)
 	}
-	_, err = s.Login(ctx, "nobody", "correct horse battery")
+	_, err = s.Login(ctx, "nobody", "correct horse battery", "192.0.2.7")
 	assert.ErrorIs(t, err, fault.ErrUnauthenticated)
 
-	sess, err := s.Login(ctx, "kim", "correct horse battery")
+	sess, err := s.Login(ctx, "kim", "correct horse battery", "192.0.2.8")
 	require.NoError(t, err)
 	m, err := s.Authenticate(ctx, sess.Token)
 	require.NoError(t, err)
@@ -83,6 +86,63 @@ func TestLoginAuthenticateLogout(t *testing.T) {
 
 	entries, err := st.AuditLog(ctx, 10)
 	require.NoError(t, err)
-	require.Len(t, entries, 1)
-	assert.Equal(t, "user-add", entries[0].Action)
+	var got [][3]string
+	for _, e := range entries {
+		got = append(got, [3]string{e.Action, e.Target, e.Detail})
+		assert.NotContains(t, e.Detail+e.Target+e.Actor, "horse", "never the password")
+	}
+	assert.Equal(t, [][3]string{
+		{"login", "kim", "from 192.0.2.8"},
+		{"login-failed", staff.UnknownName, "from 192.0.2.7"},
+		{"login-failed", "kim", "from 192.0.2.7"},
+		{"user-add", "kim", "admin"},
+	}, got, "logins are audited with the address, unknown names without what was typed")
+}
+
+// A flood of wrong passwords for one name from one address is held to
+// the pair's limit, attempts in progress included; the same name from
+// another address still logs in.
+func TestLoginGuessingIsSlowedPerNameAndAddress(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	s := staff.New(st, audit.New(st))
+	require.NoError(t, s.AddUser(ctx, staff.CLI, "admin", staff.RoleAdmin, "", "correct horse battery"))
+
+	const flood = 30
+	results := make(chan error, flood)
+	var wg sync.WaitGroup
+	for i := 0; i < flood; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Login(ctx, "admin", "wrong guess number", "203.0.113.9")
+			results <- err
+		}()
+	}
+	wg.Wait()
+	close(results)
+	counts := map[int]int{}
+	for err := range results {
+		var limit *auth.LimitError
+		switch {
+		case errors.As(err, &limit):
+			counts[429]++
+			assert.Positive(t, limit.Seconds())
+		case errors.Is(err, fault.ErrUnauthenticated):
+			counts[401]++
+		default:
+			t.Errorf("unexpected answer %v", err)
+		}
+	}
+	assert.Equal(t, auth.PairAttempts, counts[401], "only the pair's allowance was checked")
+	assert.Equal(t, flood-auth.PairAttempts, counts[429])
+
+	_, err = s.Login(ctx, "admin", "correct horse battery", "203.0.113.9")
+	var limit *auth.LimitError
+	require.ErrorAs(t, err, &limit, "the guessing address waits, even with the right password")
+	assert.Contains(t, limit.Error(), "try again in")
+	_, err = s.Login(ctx, "admin", "correct horse battery", "198.51.100.1")
+	assert.NoError(t, err, "the name is not locked for everyone")
 }

@@ -32,8 +32,9 @@ func (p *Pages) guestPassForm(w http.ResponseWriter, r *http.Request, u staff.Me
 }
 
 // guestPassBatch makes a batch from the posted form and shows it as cards
-// to print and cut out. The form posts without script; the session cookie
-// is SameSite=Strict, so another site cannot post it.
+// to print and cut out. The form posts without script; another site
+// cannot post it: the session cookie is SameSite=Strict, and
+// httpio.SameOrigin refuses a cookie write that is not same-origin.
 func (p *Pages) guestPassBatch(w http.ResponseWriter, r *http.Request, u staff.Member) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	if err := r.ParseForm(); err != nil {

@@ -62,7 +62,7 @@ func (f *fleet) login(t *testing.T, name, role, branch string) *http.Client {
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	body := fmt.Sprintf(`{"name":%q,"password":"correct horse battery"}`, name)
+	body := fmt.Sprintf(`{"name":%q,"password":"correct horse battery","cookie":true}`, name)
 	res, err := c.Post(f.srv.URL+"/api/v1/auth/login", "application/json", strings.NewReader(body))
 	require.NoError(t, err)
 	res.Body.Close()

@@ -126,6 +126,20 @@ func TestSafeNext(t *testing.T) {
 		`/\evil.example`:   "/",
 		"https://evil/":    "/",
 		"javascript:alert": "/",
+		// Browsers drop tabs and newlines from URLs and read "\" as "/".
+		"/\t/evil.example/x":       "/",
+		"/\n/evil.example":         "/",
+		"/\r\n/evil.example":       "/",
+		"/x\\y":                    "/",
+		"\\\\evil.example":         "/",
+		"/\x00/evil":               "/",
+		"/\u00a0/evil":             "/",
+		"/\u2028/evil":             "/",
+		"http:/evil.example":       "/",
+		"evil.example":             "/",
+		"/%2F%2Fevil.example":      "/%2F%2Fevil.example", // a path on this site
+		"/terminals/t-1?x=1#top":   "/terminals/t-1?x=1#top",
+		"/guest-passes?branch=a b": "/guest-passes?branch=a b",
 	}
 	for in, want := range cases {
 		assert.Equal(t, want, safeNext(in), "next %q", in)

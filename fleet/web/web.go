@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"piste/fleet/guestpasses"
 	"piste/fleet/httpio"
@@ -170,10 +171,22 @@ func redirectToLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// safeNext keeps a post-login redirect on this site: a path, not a
-// scheme-relative "//host" or "/\host" that a browser would leave for.
+// safeNext keeps a post-login redirect on this site: a local path, or "/".
+// Browsers forgive much in a URL (they drop tabs and newlines, read "\" as
+// "/"), so anything with control characters or backslashes, anything
+// scheme-relative ("//host", "/\host"), and anything that parses with a
+// scheme, a host or user info is refused rather than cleaned.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
+		return "/"
+	}
+	for _, c := range next {
+		if unicode.IsControl(c) || unicode.IsSpace(c) && c != ' ' || unicode.Is(unicode.Cf, c) {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
 	return next
@@ -197,8 +210,8 @@ func (p *Pages) loginWithoutScript(w http.ResponseWriter, r *http.Request) {
 }
 
 // logout ends the session server-side, so the page needs no script for it.
-// The session cookie is SameSite=Strict, so another site cannot log a
-// user out by posting here.
+// Another site cannot log a user out by posting here: the session cookie
+// is SameSite=Strict, and httpio.SameOrigin refuses cross-site writes.
 func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(staff.SessionCookie); err == nil {
 		if err := p.Staff.Logout(r.Context(), c.Value); err != nil {

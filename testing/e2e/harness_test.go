@@ -146,7 +146,8 @@ func newFleet(t *testing.T, extra ...string) *fleet {
 }
 
 func (f *fleet) serve(extra ...string) {
-	args := append([]string{"serve", "--data", f.data, "--addr", f.addr}, extra...)
+	// Metrics on a free port of their own (the default one may be taken).
+	args := append([]string{"serve", "--data", f.data, "--addr", f.addr, "--metrics-addr", "127.0.0.1:0"}, extra...)
 	f.proc = start(f.t, "piste-fleet", args...)
 	eventually(f.t, 10*time.Second, func() bool {
 		resp, err := http.Get(f.url + "/healthz")
@@ -156,6 +157,17 @@ func (f *fleet) serve(extra ...string) {
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	}, "fleet did not become healthy", f.proc.output)
+}
+
+// metricsURL is where the fleet serves its metrics, from its start-up line.
+func (f *fleet) metricsURL() string {
+	var url string
+	eventually(f.t, 10*time.Second, func() bool {
+		_, rest, ok := strings.Cut(f.proc.output(), "metrics on ")
+		url = strings.TrimSpace(strings.SplitN(rest, "\n", 2)[0])
+		return ok
+	}, "the fleet did not say where its metrics are", f.proc.output)
+	return url
 }
 
 func (f *fleet) enrollCode(branch string, uses int, ttl string) string {

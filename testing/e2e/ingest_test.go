@@ -185,9 +185,10 @@ func (l *rawLink) close() { l.ws.Close() }
 // metric reads one series of the fleet's /metrics, 0 when absent.
 func (f *fleet) metric(series string) float64 {
 	f.t.Helper()
-	resp, err := http.Get(f.url + "/metrics")
+	resp, err := http.Get(f.metricsURL())
 	require.NoError(f.t, err)
 	defer resp.Body.Close()
+	require.Equal(f.t, http.StatusOK, resp.StatusCode, "metrics")
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {

@@ -57,10 +57,14 @@
 
   // api calls the JSON API with the session cookie. It resolves to
   // {status, body, headers}; a lost login sends the page to the login.
+  // Every write says it is JSON, also without a body: the fleet refuses
+  // cookie writes that are not, which is what no other site's form can send.
   function api(method, path, body) {
     var init = { method: method, credentials: 'same-origin', headers: {} };
-    if (body !== undefined) {
+    if (method !== 'GET' && method !== 'HEAD') {
       init.headers['Content-Type'] = 'application/json';
+    }
+    if (body !== undefined) {
       init.body = JSON.stringify(body);
     }
     return fetch(path, init).then(function (res) {

@@ -1,5 +1,6 @@
-// The login form posts to the JSON login, which sets the HttpOnly session
-// cookie, then goes on to the page the user first asked for.
+// The login form posts to the JSON login asking for the cookie flow: the
+// session goes into the HttpOnly cookie and never reaches this script. Then
+// the page goes on to where the user first asked to go.
 'use strict';
 (function () {
   var form = document.getElementById('login-form');
@@ -32,7 +33,7 @@
     }
     show('');
     submit.disabled = true;
-    window.Piste.api('POST', '/api/v1/auth/login', { name: name, password: password }).then(function (res) {
+    window.Piste.api('POST', '/api/v1/auth/login', { name: name, password: password, cookie: true }).then(function (res) {
       submit.disabled = false;
       if (res.status === 200) {
         location.assign(form.dataset.next || '/');

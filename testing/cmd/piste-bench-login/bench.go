@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,6 +25,7 @@ type config struct {
 	terminals, cards    int
 	concurrency, logins int
 	sip2Conns           int
+	staffFlood          int
 	duration            time.Duration
 }
 
@@ -77,7 +79,11 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		return err
 	}
 	res := fire(ctx, client, base, tokens, c)
-	return report(out, res, c)
+	err = report(out, res, c)
+	if c.staffFlood > 0 {
+		err = errors.Join(err, staffFlood(out, base, fleet.Process.Pid, c.staffFlood))
+	}
+	return err
 }
 
 func writePatrons(path string, n int) error {
@@ -107,6 +113,11 @@ func prepareFleet(c config, data, dir string) (string, error) {
 	text := "session:\n  max_minutes: 2\n  warn_minutes: [1]\n  walkup_minutes: 2\n  daily_minutes: 1440\n  end_before_closing_minutes: 0\n"
 	if err := os.WriteFile(policy, []byte(text), 0o600); err != nil {
 		return "", err
+	}
+	user := exec.Command(c.fleet, "user", "add", "--data", data, "--name", "admin", "--role", "admin")
+	user.Stdin = strings.NewReader(staffPassword + "\n")
+	if out, err := user.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("piste-fleet user add: %v: %s", err, out)
 	}
 	for _, args := range [][]string{
 		{"branch", "add", "--data", data, "--id", "bench", "--name", "Bench"},
