@@ -3,14 +3,12 @@
 package localapi
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"slices"
 
-	"golang.org/x/sys/unix"
+	"piste/internal/peercred"
 )
 
 // peerListener closes, right at accept, every connection whose peer is not
@@ -32,7 +30,7 @@ func (l *peerListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		uid, err := peerUID(conn)
+		uid, err := peercred.UID(conn)
 		if err == nil && slices.Contains(l.allowed, uid) {
 			return conn, nil
 		}
@@ -43,28 +41,4 @@ func (l *peerListener) Accept() (net.Conn, error) {
 		}
 		slog.Warn("localapi: refused connection from a user not allowed", "uid", uid)
 	}
-}
-
-// peerUID reads the connecting process's uid from SO_PEERCRED.
-func peerUID(conn net.Conn) (int, error) {
-	uc, ok := conn.(*net.UnixConn)
-	if !ok {
-		return -1, errors.New("localapi: peer check: not a unix connection")
-	}
-	raw, err := uc.SyscallConn()
-	if err != nil {
-		return -1, fmt.Errorf("localapi: peer check: %w", err)
-	}
-	var cred *unix.Ucred
-	var credErr error
-	err = raw.Control(func(fd uintptr) {
-		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	})
-	if err == nil {
-		err = credErr
-	}
-	if err != nil {
-		return -1, fmt.Errorf("localapi: peer check: read SO_PEERCRED: %w", err)
-	}
-	return int(cred.Uid), nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"piste/fleet/api"
+	"piste/internal/peercred"
 )
 
 // AdminSocket is the file name, in the data directory, of the unix socket
@@ -31,7 +32,7 @@ func AdminSocketPath(dataDir string) string { return filepath.Join(dataDir, Admi
 // credentials); they act as a fleet-wide admin named cli:USER, as the
 // same user could edit the database directly anyway.
 func (s *Server) listenAdmin() error {
-	if !peerCheckSupported {
+	if !peercred.Supported {
 		return nil // the CLI then works on the data directory
 	}
 	path := AdminSocketPath(s.cfg.DataDir)
@@ -110,7 +111,7 @@ func (l *peerListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		uid, err := peerUID(c)
+		uid, err := peercred.UID(c)
 		if err == nil && allowedPeer(uid) {
 			return &peerConn{Conn: c, uid: uid}, nil
 		}

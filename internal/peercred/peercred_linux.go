@@ -1,6 +1,9 @@
 //go:build linux
 
-package server
+// Package peercred tells which OS user is at the other end of a local
+// unix socket, so the agent's kiosk socket and the fleet's admin socket
+// can admit only the accounts they serve.
+package peercred
 
 import (
 	"errors"
@@ -10,11 +13,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const peerCheckSupported = true
+// Supported reports whether UID works on this system.
+const Supported = true
 
-// peerUID reads the connecting process's uid from SO_PEERCRED.
-func peerUID(c net.Conn) (int, error) {
-	uc, ok := c.(*net.UnixConn)
+// UID reads the connecting process's uid from SO_PEERCRED.
+func UID(conn net.Conn) (int, error) {
+	uc, ok := conn.(*net.UnixConn)
 	if !ok {
 		return -1, errors.New("peer check: not a unix connection")
 	}
