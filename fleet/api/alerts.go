@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"piste/fleet/store"
 )
@@ -15,14 +14,9 @@ func (a *API) Alerts(r *http.Request) ([]store.Alert, error) {
 
 // rejectedEvents lists the events of a terminal kept aside at ingest.
 func (a *API) rejectedEvents(w http.ResponseWriter, r *http.Request) {
-	limit := 50
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 1000 {
-			writeFieldError(w, "limit", "limit must be a whole number from 1 to 1000, got %q", s)
-			return
-		}
-		limit = n
+	limit, ok := listLimit(w, r)
+	if !ok {
+		return
 	}
 	list, err := a.Terminals.RejectedEvents(r.Context(), member(r), r.PathValue("id"), limit)
 	if err != nil {
