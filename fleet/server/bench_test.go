@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"piste/fleet/sip2"
+	"piste/fleet/visits"
 	"piste/testing/sip2server"
 )
 
@@ -29,6 +30,7 @@ func BenchmarkCardLogin(b *testing.B) {
 	defer lib.Close()
 	f := newTestFleetWith(b, func(c *Config) {
 		c.SIP2 = &sip2.Config{Addr: lib.Addr(), User: "scclient", Password: "clientpwd", Institution: "UWOLS", Size: 16}
+		c.CardChecks = &visits.CardCheckLimits{} // the benchmark is the flood the limits would refuse
 	}, nil)
 	f.applyPolicy("fleet", "session:\n  max_minutes: 2\n  warn_minutes: [1]\n  walkup_minutes: 2\n  daily_minutes: 1440\n")
 	var tokens []string
