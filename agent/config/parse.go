@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"piste/policies/policy"
 )
 
 // keys are the config's keys in the order they are documented.
@@ -104,45 +106,10 @@ func unknownKey(k *yaml.Node) *Error {
 		return &Error{Line: k.Line, Msg: "keys must be plain names such as visitor_accounts"}
 	}
 	msg := "unknown key " + k.Value
-	if best := nearest(k.Value); best != "" {
+	if best := policy.Nearest(k.Value, keys); best != "" {
 		msg += " (did you mean " + best + "?)"
 	} else {
 		msg += "; known keys: " + strings.Join(keys, ", ")
 	}
 	return &Error{Key: k.Value, Line: k.Line, Msg: msg}
-}
-
-// nearest returns the known key closest to name, if close enough to be a
-// typo.
-func nearest(name string) string {
-	best, bestDist := "", len(name)/3+1
-	for _, c := range keys {
-		if d := editDistance(name, c); d <= bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 {
-		return len(a) // too long to be a typo of a key
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

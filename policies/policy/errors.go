@@ -46,7 +46,7 @@ func atLine(err error, line int) error {
 func unknownKeyError(path string, line int, siblings []string) *Error {
 	parent, name := splitKey(path)
 	msg := "unknown key " + path
-	if best := nearest(name, siblings); best != "" {
+	if best := Nearest(name, siblings); best != "" {
 		msg += " (did you mean " + joinKey(parent, best) + "?)"
 	} else if elsewhere := keyNamed(name); elsewhere != "" {
 		msg += " (did you mean " + elsewhere + "?)"
@@ -67,9 +67,10 @@ func keyNamed(name string) string {
 	return ""
 }
 
-// nearest returns the candidate closest to name by edit distance, if it is
-// close enough to be a likely typo.
-func nearest(name string, candidates []string) string {
+// Nearest returns the candidate closest to name by edit distance, if it is
+// close enough to be a likely typo; "" otherwise. Other strict parsers (the
+// agent's local config) use it for their own "did you mean".
+func Nearest(name string, candidates []string) string {
 	best, bestDist := "", len(name)/3+1
 	for _, c := range candidates {
 		if d := editDistance(name, c); d <= bestDist && (best == "" || d < editDistance(name, best)) {
@@ -81,6 +82,9 @@ func nearest(name string, candidates []string) string {
 
 // editDistance is the Levenshtein distance between a and b.
 func editDistance(a, b string) int {
+	if len(a) > 64 {
+		return len(a) // too long to be a typo of a key, and costly to compare
+	}
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
