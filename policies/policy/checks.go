@@ -233,3 +233,34 @@ func mergeExceptions(old, new []Exception) []Exception {
 	sortExceptions(out)
 	return out
 }
+
+// checkTopics allows 1 to 20 distinct topic ids of lower-case letters,
+// digits, '-' and '_'.
+func checkTopics(key string, v []string) error {
+	if len(v) == 0 || len(v) > 20 {
+		return errorf(key, 0, "must list 1 to 20 topics, got %d", len(v))
+	}
+	seen := map[string]bool{}
+	for i, t := range v {
+		if !topicID(t) {
+			return errorf(fmt.Sprintf("%s[%d]", key, i), 0, "%q is not a topic id: use 1 to 32 lower-case letters, digits, '-' or '_', like email", t)
+		}
+		if seen[t] {
+			return errorf(fmt.Sprintf("%s[%d]", key, i), 0, "lists %q twice", t)
+		}
+		seen[t] = true
+	}
+	return nil
+}
+
+func topicID(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -26,6 +26,27 @@ type Policy struct {
 	Wipe          Wipe          `json:"wipe"`
 	Accessibility Accessibility `json:"accessibility"`
 	Hours         Hours         `json:"hours"`
+	Help          Help          `json:"help"`
+}
+
+// Help holds the digital-support rules of a branch: which topics a
+// visitor may ask help with, when volunteers give support, and how long a
+// request from the welcome screen waits.
+type Help struct {
+	Topics []string `json:"topics"`
+	// Support is the weekly support schedule, in hours.timezone; empty
+	// means whenever the branch is open.
+	Support               Weekly `json:"support"`
+	WelcomeTimeoutMinutes int    `json:"welcome_timeout_minutes"`
+}
+
+// SupportHours is the branch's support schedule as Hours: help.support
+// when set, else the opening hours.
+func (p Policy) SupportHours() Hours {
+	if len(p.Help.Support) == 0 {
+		return p.Hours
+	}
+	return Hours{Timezone: p.Hours.Timezone, Weekly: p.Help.Support}
 }
 
 // Session holds the rules for visitor sessions. Durations are in minutes.
@@ -154,6 +175,8 @@ func (p Policy) clone() Policy {
 	c.Wipe.ExtraPaths = slices.Clone(p.Wipe.ExtraPaths)
 	c.Hours.Weekly = cloneWeekly(p.Hours.Weekly)
 	c.Hours.Exceptions = cloneExceptions(p.Hours.Exceptions)
+	c.Help.Topics = slices.Clone(p.Help.Topics)
+	c.Help.Support = cloneWeekly(p.Help.Support)
 	return c
 }
 

@@ -85,6 +85,10 @@ var settings = []setting{
 	field[string]{key: "hours.timezone", get: func(p *Policy) *string { return &p.Hours.Timezone }, parse: parseString, valid: checkTimezone},
 	field[Weekly]{key: "hours.weekly", get: func(p *Policy) *Weekly { return &p.Hours.Weekly }, parse: parseWeekly, valid: checkWeekly, join: overlayWeekly},
 	field[[]Exception]{key: "hours.exceptions", get: func(p *Policy) *[]Exception { return &p.Hours.Exceptions }, parse: parseExceptions, valid: checkExceptions, join: mergeExceptions},
+
+	field[[]string]{key: "help.topics", get: func(p *Policy) *[]string { return &p.Help.Topics }, parse: listOf(parseString), valid: checkTopics, join: replaceList[string]},
+	field[Weekly]{key: "help.support", get: func(p *Policy) *Weekly { return &p.Help.Support }, parse: parseWeekly, valid: checkWeekly, join: overlayWeekly},
+	number("help.welcome_timeout_minutes", 1, 240, func(p *Policy) *int { return &p.Help.WelcomeTimeoutMinutes }),
 }
 
 // number is a whole-number key within lo..hi: minutes, seconds, counts
