@@ -32,7 +32,9 @@ const (
 	// ReservationsChanged: a terminal's reservations changed (Terminal);
 	// no Terminal means any terminal's may have.
 	ReservationsChanged
-	// HelpChanged: a help request was opened, claimed or closed (Branch).
+	// HelpChanged: a help request was opened, claimed, released, written
+	// to or closed (Branch, Terminal when it has one, Item: the request
+	// id), or a volunteer went on or off duty (Branch only).
 	HelpChanged
 	// SignageChanged: signage content or schedules changed (Branch).
 	SignageChanged
@@ -66,6 +68,7 @@ type Change struct {
 	Branch   string // branch id, when known
 	Command  string // command id
 	Scope    string // policy scope
+	Item     string // the changed item of kinds that name one (a help request)
 }
 
 // Publisher takes changes; *Bus is one. Domain code depends on this, not

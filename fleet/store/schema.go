@@ -232,4 +232,51 @@ CREATE INDEX visitor_sessions_ends ON visitor_sessions(ends_at);
 CREATE INDEX events_received ON events(received_at);
 CREATE INDEX wipe_receipts_ended ON wipe_receipts(ended_at);
 CREATE INDEX audit_at ON audit(at);
+`,
+	// Schema 5: digital support. Help requests from terminals and desks,
+	// their chat, and volunteers' duty spans. A request keeps no visitor
+	// identity: only the terminal and, while it runs, the session id.
+	`
+CREATE TABLE help_requests (
+	id               TEXT PRIMARY KEY,
+	branch           TEXT NOT NULL,
+	terminal_id      TEXT NOT NULL DEFAULT '',
+	session_id       TEXT NOT NULL DEFAULT '',
+	source           TEXT NOT NULL,
+	topic            TEXT NOT NULL,
+	language         TEXT NOT NULL,
+	note             TEXT NOT NULL DEFAULT '',
+	status           TEXT NOT NULL,
+	created_by       TEXT NOT NULL DEFAULT '',
+	created_at       INTEGER NOT NULL,
+	expires_at       INTEGER NOT NULL DEFAULT 0,
+	claimed_at       INTEGER NOT NULL DEFAULT 0,
+	first_claimed_at INTEGER NOT NULL DEFAULT 0,
+	closed_at        INTEGER NOT NULL DEFAULT 0,
+	volunteer_id     INTEGER NOT NULL DEFAULT 0,
+	volunteer_name   TEXT NOT NULL DEFAULT '',
+	outcome          TEXT NOT NULL DEFAULT '',
+	final_topic      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX help_requests_live ON help_requests(status, branch, created_at);
+CREATE INDEX help_requests_terminal ON help_requests(terminal_id, status);
+CREATE INDEX help_requests_created ON help_requests(created_at);
+CREATE TABLE help_messages (
+	id         INTEGER PRIMARY KEY,
+	request_id TEXT NOT NULL REFERENCES help_requests(id) ON DELETE CASCADE,
+	sender     TEXT NOT NULL,
+	text       TEXT NOT NULL,
+	at         INTEGER NOT NULL
+);
+CREATE INDEX help_messages_request ON help_messages(request_id, id);
+CREATE TABLE help_duty (
+	id         INTEGER PRIMARY KEY,
+	user_id    INTEGER NOT NULL,
+	name       TEXT NOT NULL,
+	branch     TEXT NOT NULL,
+	started_at INTEGER NOT NULL,
+	ended_at   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX help_duty_open ON help_duty(ended_at, branch);
+CREATE INDEX help_duty_user ON help_duty(user_id, ended_at);
 `}
