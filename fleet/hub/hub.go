@@ -107,6 +107,10 @@ type Hooks struct {
 // SetHooks installs hooks; call it before Run.
 func (h *Hub) SetHooks(hooks Hooks) { h.hooks = hooks }
 
+// Hooks returns the installed hooks, so another part can add its own
+// around them.
+func (h *Hub) Hooks() Hooks { return h.hooks }
+
 // Send queues a frame for a connected terminal and reports whether it is
 // connected.
 func (h *Hub) Send(terminalID, typ string, body any) bool {

@@ -117,6 +117,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	a := api.New(st, h, log)
 	a.SecureCookie = useTLS
 	a.Visits = v
+	a.Help = newHelp(st, v, h, bus, a, log)
 	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool}
 
 	mux := http.NewServeMux()
@@ -127,7 +128,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	registerPages(mux, a, log)
 
 	s.cfg.Edge = cfg.Edge.withDefaults()
-	s.http = newHTTPServer(securityHeaders(httpio.RequestIDs(httpio.SameOrigin(mux))), s.cfg.Edge, log, protocol.Path, "/api/v1/live")
+	s.http = newHTTPServer(securityHeaders(httpio.RequestIDs(httpio.SameOrigin(mux))), s.cfg.Edge, log, protocol.Path, "/api/v1/live", api.PathHelpLive)
 	if cfg.MetricsAddr != "" {
 		s.metrics = newMetricsServer(reg, s.cfg.Edge)
 	}
@@ -194,6 +195,7 @@ func (s *Server) Start() error {
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	go s.Visits.Run(ctx)
+	go s.API.Help.Run(ctx, s.Changes)
 	go retention.Run(ctx, s.Store, s.cfg.Retention, s.log)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
