@@ -23,6 +23,10 @@ actions:
   reserve --card CARD --pin-stdin [--minutes N]
                           hold this PC for the card's next free slot
   extend | end
+  help --topic TOPIC --lang fi|sv|en [--note TEXT]
+                          ask a volunteer for help (topics: the policy's help.topics)
+  help --cancel           withdraw the help request
+  help-say --text TEXT    write to the volunteer
 `
 
 func ctlCmd(args []string, stdio IO) error {
@@ -66,6 +70,11 @@ func ctlAction(ctx context.Context, c *localapi.Client, action string, args []st
 	pinStdin := fs.Bool("pin-stdin", false, "read the PIN from stdin (login)")
 	code := fs.String("code", "", "guest pass code (guest)")
 	minutes := fs.Int("minutes", 0, "length of the slot in minutes; 0 for the longest the policy allows (reserve)")
+	topic := fs.String("topic", "", "help topic, like email or printing (help)")
+	lang := fs.String("lang", "", "language to get help in: fi, sv or en (help)")
+	note := fs.String("note", "", "a short note for the volunteer (help)")
+	cancelHelp := fs.Bool("cancel", false, "withdraw the help request (help)")
+	text := fs.String("text", "", "message to the volunteer (help-say)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -102,6 +111,13 @@ func ctlAction(ctx context.Context, c *localapi.Client, action string, args []st
 		return report(stdio, c.Extend(ctx), "session extended")
 	case "end":
 		return report(stdio, c.End(ctx), "session ending")
+	case "help":
+		return askHelp(ctx, c, *cancelHelp, localapi.HelpRequest{Topic: *topic, Language: *lang, Note: *note}, stdio)
+	case "help-say":
+		if *text == "" {
+			return usageErr("help-say needs --text TEXT")
+		}
+		return report(stdio, c.SayHelp(ctx, localapi.HelpMessageRequest{Text: *text}), "sent")
 	}
 	return usageErr("unknown ctl action %q\n%s", action, ctlUsage)
 }
@@ -132,6 +148,27 @@ func reserve(ctx context.Context, c *localapi.Client, req localapi.ReserveReques
 	r := st.Reservation
 	fmt.Fprintf(stdio.Out, "reserved; this PC is next reserved from %s until %s for card …%s\n",
 		r.From.Local().Format(time.RFC3339), r.Until.Local().Format(time.RFC3339), r.CardHint)
+	return nil
+}
+
+// askHelp asks for help (or withdraws the request) and prints the
+// request as the agent shows it.
+func askHelp(ctx context.Context, c *localapi.Client, cancel bool, req localapi.HelpRequest, stdio IO) error {
+	if cancel {
+		return report(stdio, c.CancelHelp(ctx), "help request cancelled")
+	}
+	if req.Topic == "" || req.Language == "" {
+		return usageErr("help needs --topic TOPIC and --lang fi|sv|en (or --cancel)")
+	}
+	if err := c.RequestHelp(ctx, req); err != nil {
+		return err
+	}
+	st, err := c.Status(ctx)
+	if err != nil || st.Help == nil {
+		fmt.Fprintln(stdio.Out, "help requested")
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "help requested: %s, %s, place %d in the queue\n", st.Help.ID, st.Help.Status, st.Help.Position)
 	return nil
 }
 

@@ -70,6 +70,7 @@ type Daemon struct {
 	status       localapi.Status
 	watchers     map[chan localapi.Status]struct{}
 	policyReport string // the last policy result sent to the fleet
+	helpClosedAt time.Time
 }
 
 // New loads the state dir and opens the outbox.
@@ -203,8 +204,9 @@ func (d *Daemon) tick(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case now := <-t.C:
 			d.session.Tick()
+			d.helpTick(now)
 		}
 	}
 }

@@ -131,6 +131,8 @@ func (d *Daemon) notice(n protocol.Notice) {
 			return
 		}
 		d.session.SetReservation(rn.Reservation)
+	case protocol.NoticeHelp:
+		d.helpNotice(n.Data)
 	default:
 		d.log.Debug("notice ignored", "kind", n.Kind)
 	}

@@ -41,9 +41,3 @@ func (d *Daemon) SetAccessibility(ctx context.Context, req localapi.Accessibilit
 	d.update(func(s *localapi.Status) { s.Accessibility = req })
 	return nil
 }
-
-// RequestHelp asks a volunteer for help.
-func (d *Daemon) RequestHelp(ctx context.Context, req localapi.HelpRequest) error {
-	d.session.Touch()
-	return &localapi.Refusal{Code: localapi.RefusalUnavailable, Message: "help requests are not enabled in this build"}
-}

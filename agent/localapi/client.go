@@ -112,6 +112,16 @@ func (c *Client) RequestHelp(ctx context.Context, req HelpRequest) error {
 	return c.call(ctx, http.MethodPost, "/v1/help", req, nil)
 }
 
+// CancelHelp withdraws the visitor's help request.
+func (c *Client) CancelHelp(ctx context.Context) error {
+	return c.call(ctx, http.MethodPost, "/v1/help/cancel", nil, nil)
+}
+
+// SayHelp sends the visitor's chat message to the volunteer.
+func (c *Client) SayHelp(ctx context.Context, req HelpMessageRequest) error {
+	return c.call(ctx, http.MethodPost, "/v1/help/messages", req, nil)
+}
+
 // call sends one request and decodes the answer into out (when not nil).
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
 	if _, ok := ctx.Deadline(); !ok {

@@ -27,7 +27,9 @@ type route struct {
 //	POST /v1/end            (no body)
 //	POST /v1/language       LanguageRequest
 //	POST /v1/accessibility  Accessibility
-//	POST /v1/help           HelpRequest (body optional)
+//	POST /v1/help           HelpRequest
+//	POST /v1/help/cancel    (no body)
+//	POST /v1/help/messages  HelpMessageRequest
 //
 // Every error answer is {"error":{"code","message"}}; a *Refusal from c
 // keeps its own code and retry_after_seconds. Request bodies are never
@@ -62,6 +64,12 @@ func NewHandler(c Controller) http.Handler {
 		})},
 		"/v1/help": {http.MethodPost, intent(true, func(ctx context.Context, c Controller, req *HelpRequest) error {
 			return c.RequestHelp(ctx, *req)
+		})},
+		"/v1/help/cancel": {http.MethodPost, intent(true, func(ctx context.Context, c Controller, _ *struct{}) error {
+			return c.CancelHelp(ctx)
+		})},
+		"/v1/help/messages": {http.MethodPost, intent(false, func(ctx context.Context, c Controller, req *HelpMessageRequest) error {
+			return c.SayHelp(ctx, *req)
 		})},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

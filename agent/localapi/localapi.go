@@ -42,6 +42,7 @@ type Status struct {
 	Message       *Message              `json:"message,omitempty"`
 	Refusal       *Refusal              `json:"refusal,omitempty"` // why the last login attempt was refused
 	Help          *Help                 `json:"help,omitempty"`
+	HelpSupport   *HelpSupport          `json:"help_support,omitempty"`
 	Link          Link                  `json:"link"`
 	Health        *Health               `json:"health,omitempty"`
 	OutboxPending int                   `json:"outbox_pending"`
@@ -129,12 +130,13 @@ func (r *Refusal) Error() string {
 	return string(r.Code)
 }
 
-// Help is the visitor's open help request.
-type Help struct {
-	ID     string `json:"id"`
-	Status string `json:"status"` // open | claimed | resolved
-	Helper string `json:"helper,omitempty"`
-}
+// Help is the visitor's help request: live (open, claimed), or closed a
+// moment ago (resolved, cancelled, expired) so the kiosk can say so.
+type Help = protocol.HelpView
+
+// HelpSupport says whether help can be asked here now: volunteers on
+// duty, the topics, and the next support hours.
+type HelpSupport = protocol.HelpSupport
 
 // Link describes the agent's connection to the fleet.
 type Link struct {
@@ -173,10 +175,18 @@ type LanguageRequest struct {
 	Language string `json:"language"`
 }
 
-// HelpRequest asks a volunteer for help.
+// HelpRequest asks a volunteer for help: a topic of Status.HelpSupport's,
+// the language the visitor wants help in (fi, sv, en; empty: the screen's)
+// and an optional short note.
 type HelpRequest struct {
-	Topic string `json:"topic,omitempty"`
-	Note  string `json:"note,omitempty"`
+	Topic    string `json:"topic,omitempty"`
+	Language string `json:"language,omitempty"`
+	Note     string `json:"note,omitempty"`
+}
+
+// HelpMessageRequest is the visitor's chat message to their volunteer.
+type HelpMessageRequest struct {
+	Text string `json:"text"`
 }
 
 // Controller is what the agent implements and the local API serves.
@@ -198,4 +208,8 @@ type Controller interface {
 	SetLanguage(ctx context.Context, req LanguageRequest) error
 	SetAccessibility(ctx context.Context, req Accessibility) error
 	RequestHelp(ctx context.Context, req HelpRequest) error
+	// CancelHelp withdraws the visitor's help request.
+	CancelHelp(ctx context.Context) error
+	// SayHelp sends the visitor's chat message to the volunteer.
+	SayHelp(ctx context.Context, req HelpMessageRequest) error
 }

@@ -75,7 +75,7 @@ func TestStatusRoundTrip(t *testing.T) {
 	want := idle()
 	want.Reservation = &localapi.Reservation{From: time.Date(2025, 3, 1, 14, 0, 0, 0, time.UTC),
 		Until: time.Date(2025, 3, 1, 15, 0, 0, 0, time.UTC), CardHint: "1234"}
-	want.Help = &localapi.Help{ID: "h1", Status: "claimed", Helper: "Aino"}
+	want.Help = &localapi.Help{ID: "h1", Status: "claimed", Volunteer: "Aino"}
 	ctl := localapitest.NewScripted(want)
 	_, cl := localapitest.Start(t, ctl)
 	got, err := cl.Status(ctx(t))

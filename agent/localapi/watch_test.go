@@ -11,6 +11,7 @@ import (
 
 	"piste/agent/localapi"
 	"piste/agent/localapi/localapitest"
+	"piste/fleet/protocol"
 )
 
 // next waits for the next status on ch.
@@ -35,7 +36,7 @@ func TestWatchStreamsChanges(t *testing.T) {
 	ctl.Update(func(st *localapi.Status) { st.State = localapi.StateActive })
 	assert.Equal(t, localapi.StateActive, next(t, ch).State)
 	ctl.Update(func(st *localapi.Status) { st.Help = &localapi.Help{ID: "h", Status: "open"} })
-	assert.Equal(t, "open", next(t, ch).Help.Status)
+	assert.Equal(t, protocol.HelpOpen, next(t, ch).Help.Status)
 }
 
 func TestWatchSurvivesAgentRestart(t *testing.T) {

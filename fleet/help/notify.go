@@ -28,7 +28,7 @@ const (
 
 // view is a request as its terminal sees it.
 func (s *Service) view(ctx context.Context, r store.HelpRequest) (protocol.HelpView, error) {
-	v := protocol.HelpView{ID: r.ID, Status: protocol.HelpStatus(r.Status), Topic: r.Topic, Language: r.Language,
+	v := protocol.HelpView{ID: r.ID, Status: protocol.HelpStatus(r.Status), Source: r.Source, Topic: r.Topic, Language: r.Language,
 		Note: r.Note, CreatedAt: r.CreatedAt}
 	if r.Status == string(protocol.HelpClaimed) {
 		v.Volunteer = r.VolunteerName

@@ -118,6 +118,7 @@ const (
 type HelpView struct {
 	ID       string     `json:"id"`
 	Status   HelpStatus `json:"status"`
+	Source   string     `json:"source"` // HelpFromSession or HelpFromWelcome
 	Topic    string     `json:"topic"`
 	Language string     `json:"language"`
 	Note     string     `json:"note,omitempty"`

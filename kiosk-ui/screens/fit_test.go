@@ -32,7 +32,7 @@ func scenarios() []scenario {
 			st.Session.EndsAtClosing = false
 			st.Reservation = &localapi.Reservation{From: fixedNow.Add(4 * time.Hour), Until: fixedNow.Add(5 * time.Hour), CardHint: "1234"}
 			st.Refusal = &localapi.Refusal{Code: localapi.RefusalLockedOut, RetryAfterSeconds: 600}
-			st.Help = &localapi.Help{ID: "h", Status: "claimed", Helper: "Aino Virtanen"}
+			st.Help = &localapi.Help{ID: "h", Status: "claimed", Volunteer: "Aino Virtanen"}
 			st.Reason = localapi.ReasonAgentUnreachable
 			return st
 		}

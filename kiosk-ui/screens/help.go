@@ -64,8 +64,8 @@ func helpText(lang string, help *localapi.Help) (msg string, waiting bool) {
 		return "", false
 	case help.Status == "open":
 		return i18n.T(lang, "help.open"), true
-	case help.Status == "claimed" && help.Helper != "":
-		return i18n.T(lang, "help.claimed", help.Helper), true
+	case help.Status == "claimed" && help.Volunteer != "":
+		return i18n.T(lang, "help.claimed", help.Volunteer), true
 	case help.Status == "claimed":
 		return i18n.T(lang, "help.claimed_anon"), true
 	case help.Status == "resolved":

@@ -72,7 +72,7 @@ func TestSessionBarHelp(t *testing.T) {
 		canAskAgain bool
 	}{
 		{&localapi.Help{ID: "h", Status: "open"}, "Help requested. A volunteer will come to you.", false},
-		{&localapi.Help{ID: "h", Status: "claimed", Helper: "Aino"}, "Aino is coming to help you.", false},
+		{&localapi.Help{ID: "h", Status: "claimed", Volunteer: "Aino"}, "Aino is coming to help you.", false},
 		{&localapi.Help{ID: "h", Status: "claimed"}, "A volunteer is coming to help you.", false},
 		{&localapi.Help{ID: "h", Status: "resolved"}, "Your help request is closed.", true},
 		{nil, "", true},

@@ -19,7 +19,7 @@ import (
 
 // Call is one intent the controller received.
 type Call struct {
-	Method string // Login, Guest, Reserve, Extend, End, SetLanguage, SetAccessibility, RequestHelp
+	Method string // Login, Guest, Reserve, Extend, End, SetLanguage, SetAccessibility, RequestHelp, CancelHelp, SayHelp
 	Arg    any    // the request value, or nil for calls without one
 }
 
@@ -204,6 +204,14 @@ func (s *Scripted) SetAccessibility(_ context.Context, req localapi.Accessibilit
 // RequestHelp records the call.
 func (s *Scripted) RequestHelp(_ context.Context, req localapi.HelpRequest) error {
 	return s.record("RequestHelp", req)
+}
+
+// CancelHelp records the call.
+func (s *Scripted) CancelHelp(context.Context) error { return s.record("CancelHelp", nil) }
+
+// SayHelp records the call.
+func (s *Scripted) SayHelp(_ context.Context, req localapi.HelpMessageRequest) error {
+	return s.record("SayHelp", req)
 }
 
 // Server is a Controller served on a unix socket in a temp dir.

@@ -63,7 +63,7 @@ func shots() []shot {
 		{"session-help", func(l string) localapi.Status {
 			st := base(localapi.StateActive, l)
 			st.Session = sess(42, true)
-			st.Help = &localapi.Help{ID: "h", Status: "claimed", Helper: "Aino"}
+			st.Help = &localapi.Help{ID: "h", Status: "claimed", Volunteer: "Aino"}
 			return st
 		}},
 		{"warning", func(l string) localapi.Status {
