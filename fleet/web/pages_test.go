@@ -58,7 +58,7 @@ func (f *fleet) login(t *testing.T, name, role, branch string) *http.Client {
 	t.Helper()
 	hash, err := auth.HashPassword("correct horse battery")
 	require.NoError(t, err)
-	require.NoError(t, f.store.AddUser(context.Background(), store.User{Name: name, Role: role, Branch: branch, PWHash: hash}))
+	require.NoError(t, f.store.AddUser(context.Background(), store.User{Name: name, Role: role, Branches: store.OneBranch(branch), PWHash: hash}))
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
