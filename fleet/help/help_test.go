@@ -96,10 +96,14 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.a1, f.a2, f.b1 = enroll("t-a1", "a"), enroll("t-a2", "a"), enroll("t-b1", "b")
 	user := func(name, role, branch string) staff.Member {
-		require.NoError(t, st.AddUser(ctx, store.User{Name: name, Role: role, Branch: branch, PWHash: "x"}))
+		var branches []string
+		if branch != "" {
+			branches = []string{branch}
+		}
+		require.NoError(t, st.AddUser(ctx, store.User{Name: name, Role: role, Branches: branches, PWHash: "x"}))
 		u, err := st.UserByName(ctx, name)
 		require.NoError(t, err)
-		return staff.Member{ID: u.ID, Name: u.Name, Role: u.Role, Branch: u.Branch}
+		return staff.Member{ID: u.ID, Name: u.Name, Role: u.Role, Branches: u.Branches}
 	}
 	f.anna, f.bert, f.cecil = user("anna", staff.RoleVolunteer, "a"), user("bert", staff.RoleVolunteer, "a"), user("cecil", staff.RoleVolunteer, "b")
 	f.ed, f.admin = user("ed", staff.RoleEditor, "a"), user("root", staff.RoleAdmin, "")

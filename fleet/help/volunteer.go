@@ -42,7 +42,7 @@ func MemberBranches(m staff.Member) []string {
 	if m.FleetWide() {
 		return nil
 	}
-	return []string{m.Branch}
+	return m.Branches
 }
 
 // needHelper admits admins and volunteers; editors see no requests.
@@ -257,8 +257,8 @@ func (s *Service) LogWalkIn(ctx context.Context, m staff.Member, w WalkIn) (Item
 	if err := needHelper(m); err != nil {
 		return Item{}, err
 	}
-	if w.Branch == "" && !m.FleetWide() {
-		w.Branch = m.Branch
+	if w.Branch == "" {
+		w.Branch = m.HomeBranch()
 	}
 	if !m.Serves(w.Branch) {
 		return Item{}, fault.Field("branch", "you do not serve branch %q", w.Branch)
