@@ -392,3 +392,48 @@ func (s *Service) displayName(ctx context.Context, m staff.Member) (string, erro
 	}
 	return m.Name, nil
 }
+
+// PageConfig is what a volunteer's page needs to offer: the branches m
+// serves and the topics of their policies, in policy order.
+type PageConfig struct {
+	Branches  []string               `json:"branches"`
+	Topics    []string               `json:"topics"`
+	Languages []string               `json:"languages"`
+	Outcomes  []protocol.HelpOutcome `json:"outcomes"`
+	MaxNote   int                    `json:"max_note"`
+	MaxText   int                    `json:"max_text"`
+}
+
+// ConfigFor returns m's page configuration.
+func (s *Service) ConfigFor(ctx context.Context, m staff.Member) (PageConfig, error) {
+	if err := needHelper(m); err != nil {
+		return PageConfig{}, err
+	}
+	branches, err := s.servedBranches(ctx, m)
+	if err != nil {
+		return PageConfig{}, err
+	}
+	c := PageConfig{Branches: nonNilStrings(branches), Topics: []string{}, Languages: protocol.HelpLanguages,
+		Outcomes: protocol.HelpOutcomes, MaxNote: protocol.MaxHelpNote, MaxText: protocol.MaxHelpMessage}
+	seen := map[string]bool{}
+	for _, b := range branches {
+		p, err := s.branchPolicy(ctx, store.Terminal{Branch: b})
+		if err != nil {
+			return PageConfig{}, err
+		}
+		for _, t := range p.Help.Topics {
+			if !seen[t] {
+				seen[t] = true
+				c.Topics = append(c.Topics, t)
+			}
+		}
+	}
+	return c, nil
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -11,6 +11,6 @@ import (
 // registerPages adds the staff web pages over the same domain services
 // the API adapts.
 func registerPages(mux *http.ServeMux, a *api.API, log *slog.Logger) {
-	web.Register(mux, web.Services{Staff: a.Staff, Terminals: a.Terminals, GuestPasses: a.GuestPasses,
+	web.Register(mux, web.Services{Staff: a.Staff, Terminals: a.Terminals, GuestPasses: a.GuestPasses, Help: a.Help,
 		SecureCookie: a.SecureCookie}, log)
 }

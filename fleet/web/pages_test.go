@@ -201,6 +201,11 @@ func TestOtherRolesGetAPlainPage(t *testing.T) {
 			c := f.login(t, "u-"+role, role, "kallio")
 			for _, path := range []string{"/", "/terminals/" + term.ID} {
 				res, body := get(t, c, f.srv.URL+path)
+				if role == api.RoleVolunteer && path == "/" {
+					assert.Equal(t, http.StatusSeeOther, res.StatusCode, "a volunteer's home is the help queue")
+					assert.Equal(t, "/help", res.Header.Get("Location"))
+					continue
+				}
 				assert.Equal(t, http.StatusForbidden, res.StatusCode)
 				assert.Contains(t, body, "Your role has no admin pages yet")
 				assert.NotContains(t, body, "kallio-pc-01")

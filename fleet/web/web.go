@@ -21,6 +21,7 @@ import (
 	"unicode"
 
 	"piste/fleet/guestpasses"
+	"piste/fleet/help"
 	"piste/fleet/httpio"
 	"piste/fleet/staff"
 	"piste/fleet/terminals"
@@ -38,6 +39,7 @@ type Services struct {
 	Staff        *staff.Service
 	Terminals    *terminals.Service
 	GuestPasses  *guestpasses.Service
+	Help         *help.Service
 	SecureCookie bool // the session cookie's Secure flag (TLS)
 }
 
@@ -65,6 +67,7 @@ func Register(mux *http.ServeMux, s Services, log *slog.Logger) *Pages {
 	mux.Handle("GET /terminals/{id}", p.admin(p.terminal))
 	mux.Handle("GET /guest-passes", p.admin(p.guestPassForm))
 	mux.Handle("POST /guest-passes", p.admin(p.guestPassBatch))
+	p.registerHelp(mux)
 	// "/" rather than "GET /": a method-less catch-all does not collide
 	// with the API's own catch-all under /api/v1/.
 	mux.HandleFunc("/", p.notFound)
@@ -119,7 +122,7 @@ func (p *Pages) static(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageNames are the page templates, each with the layout.
-var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses"}
+var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses", "help", "helpstats"}
 
 // pageTexts is a page script's texts: every text whose key starts with
 // prefix, as JSON for a <script type="application/json" id="texts">
@@ -191,6 +194,11 @@ func (p *Pages) admin(next func(http.ResponseWriter, *http.Request, staff.Member
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := p.authenticate(w, r)
 		if !ok {
+			return
+		}
+		if u.Role == staff.RoleVolunteer && r.URL.Path == "/" {
+			// A volunteer's home is the help queue.
+			http.Redirect(w, r, "/help", http.StatusSeeOther)
 			return
 		}
 		if u.Need(staff.RoleAdmin) != nil {
