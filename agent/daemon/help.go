@@ -131,6 +131,9 @@ func (d *Daemon) helpNotice(data json.RawMessage) {
 	}
 	sup := n.Support
 	d.update(func(s *localapi.Status) { s.HelpSupport = &sup })
+	if n.Request != nil && n.Request.Source == protocol.HelpFromSession && d.Status().Session == nil {
+		n.Request = nil // its visitor is gone; the next one must not see it
+	}
 	if n.Request == nil {
 		if h := d.Status().Help; h != nil && h.Status.Live() {
 			return // a request the fleet has not yet told; keep showing it
@@ -158,7 +161,7 @@ func (d *Daemon) helpTick(now time.Time) {
 	inSession := st.Session != nil
 	switch {
 	case !h.Status.Live() && now.Sub(closedAt) > closedHelpShown,
-		h.Status.Live() && h.Source == protocol.HelpFromSession && !inSession,
+		h.Source == protocol.HelpFromSession && !inSession,
 		h.Status == protocol.HelpOpen && h.Source == protocol.HelpFromWelcome && inSession:
 		d.update(func(s *localapi.Status) {
 			if s.Help != nil && s.Help.ID == h.ID {
