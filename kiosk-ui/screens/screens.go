@@ -28,6 +28,8 @@ type Agent interface {
 	SetLanguage(ctx context.Context, req localapi.LanguageRequest) error
 	SetAccessibility(ctx context.Context, req localapi.Accessibility) error
 	RequestHelp(ctx context.Context, req localapi.HelpRequest) error
+	CancelHelp(ctx context.Context) error
+	SayHelp(ctx context.Context, req localapi.HelpMessageRequest) error
 }
 
 // intentTimeout bounds one intent; a login may wait for the library system.

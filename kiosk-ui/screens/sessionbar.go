@@ -47,12 +47,13 @@ func NewSessionBar(env *Env) *SessionBar {
 	b.end = widget.NewButton("", b.askEnd)
 	b.end.Importance = widget.DangerImportance
 	b.confirm = newEndConfirm(env, b.closeConfirm)
+	b.help.OnResize = b.resized
 	b.panel = b.controls.Object()
 	b.panel.Hide()
 	helpButton, helpState := b.help.Parts()
 	// The help state comes last: when it is long, it is what wraps to a row of its own.
 	row := container.New(layout.NewRowWrapLayout(), b.timeLeft, helpButton, b.a11y, b.end, helpState)
-	b.obj = container.NewPadded(container.NewVBox(row, b.idle.Object(), b.warning.Object(), b.panel, b.confirm.obj))
+	b.obj = container.NewPadded(container.NewVBox(row, b.help.Panel(), b.idle.Object(), b.warning.Object(), b.panel, b.confirm.obj))
 	return b
 }
 

@@ -57,47 +57,6 @@ func TestSessionBarTickCountsDown(t *testing.T) {
 	assert.Equal(t, "Aikaa jäljellä 30 s", b.timeLeft.Text)
 }
 
-func TestSessionBarHelp(t *testing.T) {
-	st := active("en", 30)
-	f := newFixture(t, st)
-	b := NewSessionBar(f.env)
-	f.show(b, st, desktop)
-
-	f.tap(b.help.button)
-	assert.Equal(t, []localapitest.Call{{Method: "RequestHelp", Arg: localapi.HelpRequest{}}}, f.calls(1))
-
-	steps := []struct {
-		help        *localapi.Help
-		want        string
-		canAskAgain bool
-	}{
-		{&localapi.Help{ID: "h", Status: "open"}, "Help requested. A volunteer will come to you.", false},
-		{&localapi.Help{ID: "h", Status: "claimed", Volunteer: "Aino"}, "Aino is coming to help you.", false},
-		{&localapi.Help{ID: "h", Status: "claimed"}, "A volunteer is coming to help you.", false},
-		{&localapi.Help{ID: "h", Status: "resolved"}, "Your help request is closed.", true},
-		{nil, "", true},
-	}
-	for _, s := range steps {
-		st.Help = s.help
-		b.Update(st)
-		assert.Equal(t, s.want, b.help.state.Text)
-		assert.Equal(t, s.want != "", b.help.state.Visible())
-		assert.Equal(t, s.canAskAgain, !b.help.button.Disabled(), "help %+v", s.help)
-	}
-}
-
-func TestSessionBarHelpRefusedShowsWhy(t *testing.T) {
-	st := active("sv", 30)
-	f := newFixture(t, st)
-	b := NewSessionBar(f.env)
-	f.show(b, st, desktop)
-	f.ctl.RefuseNext("RequestHelp", &localapi.Refusal{Code: localapi.RefusalOffline})
-	f.tap(b.help.button)
-	f.q.WaitFor(t, "help refusal", func() bool { return b.help.state.Visible() })
-	assert.Equal(t, i18n.T("sv", "refusal.offline_denied"), b.help.state.Text)
-	assert.False(t, b.help.button.Disabled(), "the visitor can try again")
-}
-
 func TestSessionBarEndAsksFirst(t *testing.T) {
 	st := active("en", 30)
 	f := newFixture(t, st)

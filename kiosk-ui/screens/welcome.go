@@ -69,7 +69,7 @@ func NewWelcome(env *Env) *Welcome {
 	w.reserve.OnClose = func() { w.reserving(false) }
 	top := container.NewBorder(nil, nil, nil, w.help.Object(), w.controls.Object())
 	w.obj = fullScreen(container.NewVBox(
-		top, widget.NewSeparator(),
+		top, w.help.Panel(), widget.NewSeparator(),
 		w.title, w.subtitle, w.reservation, w.feedback,
 		w.forms, w.reserve.Object()))
 	return w

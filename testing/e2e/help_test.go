@@ -204,7 +204,10 @@ func TestHelpRequestEndToEnd(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, tok := range []string{annaTok, bertTok} {
 		wg.Add(1)
-		go func() { defer wg.Done(); codes[i] = f.call("POST", "/api/v1/help-requests/"+wid+"/claim", tok, struct{}{}, nil) }()
+		go func() {
+			defer wg.Done()
+			codes[i] = f.call("POST", "/api/v1/help-requests/"+wid+"/claim", tok, struct{}{}, nil)
+		}()
 	}
 	wg.Wait()
 	assert.ElementsMatch(t, []int{200, 409}, codes, "exactly one claim wins")
