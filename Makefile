@@ -14,7 +14,7 @@ FYNE_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxra
 # cron, at and CUPS let the wipe tests plant and remove a visitor's jobs.
 TEST_PKGS := chromium xvfb cron at cups-client cups-daemon e2fsprogs keyutils fuse3 bindfs
 
-.PHONY: all build demo test vet bench-fleet bench-login bench-wipe screenshots deps deps-test clean fmt
+.PHONY: all build demo test vet bench-fleet bench-help bench-login bench-wipe screenshots deps deps-test clean fmt
 
 all: build
 
@@ -50,6 +50,11 @@ test: deps-test
 ## bench-fleet: N simulated terminals (default 10000) against one fleet; prints BENCH lines.
 bench-fleet: build
 	$(BIN)/piste-bench-fleet --fleet $(BIN)/piste-fleet --terminals $(N)
+
+## bench-help: N simulated terminals (default 10000) in 20 branches, 50 help requests/s, 20 volunteer
+## live sockets; prints the create → volunteer delivery p50/p99 as BENCH lines.
+bench-help: build
+	$(BIN)/piste-bench-help --fleet $(BIN)/piste-fleet --terminals $(N) --rate 50 --volunteers 20
 
 ## bench-login: card-login round trip through fleet + SIP2 test server, 100 concurrent logins;
 ## then 100 wrong staff passwords at once, and the fleet's peak RSS.
