@@ -68,6 +68,8 @@ type API struct {
 	Now          func() time.Time
 	// Changes is where the live view hears what changed.
 	Changes *changes.Bus
+
+	helpFeed helpFeed // the volunteers' live queues' shared reader
 }
 
 // New returns an API over the domain services built on st and h. Their

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"piste/fleet/changes"
 	"piste/fleet/help"
 	"piste/fleet/staff"
 )
@@ -31,9 +30,9 @@ type helpFrame struct {
 func (a *API) helpLive(w http.ResponseWriter, r *http.Request) {
 	m := member(r)
 	// Subscribe before reading the queue, so nothing that changes in
-	// between is missed; checking the role first answers an editor 403.
-	heard := a.Changes.SubscribeLimit(helpLiveLimit, changes.HelpChanged)
-	defer heard.Close()
+	// between is missed; reading it first answers an editor 403.
+	sub, unsubscribe := a.subscribeHelp()
+	defer unsubscribe()
 	full, err := a.helpFull(r, m)
 	if err != nil {
 		a.fail(w, "load help queue", err)
@@ -74,11 +73,14 @@ func (a *API) helpLive(w http.ResponseWriter, r *http.Request) {
 			if ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)) != nil {
 				return
 			}
-		case <-heard.Ready():
-			for _, f := range a.helpUpdate(r, m, heard) {
-				if !send(f) {
-					return
-				}
+		case <-sub.resync:
+			full, err := a.helpFull(r, m)
+			if err != nil || !send(full) {
+				return
+			}
+		case it := <-sub.items:
+			if it, ok := help.For(m, it); ok && !send(helpFrame{Type: "request", Request: &it}) {
+				return
 			}
 		}
 	}
@@ -94,35 +96,4 @@ func (a *API) helpFull(r *http.Request, m staff.Member) (helpFrame, error) {
 		return helpFrame{}, err
 	}
 	return helpFrame{Type: "full", Requests: items, Duty: &d}, nil
-}
-
-// helpUpdate turns a batch of changes into frames for m: the requests m
-// serves that changed, or the whole queue when the subscription fell
-// behind or someone's duty changed.
-func (a *API) helpUpdate(r *http.Request, m staff.Member, heard *changes.Subscription) []helpFrame {
-	cs, behind := heard.Take()
-	var frames []helpFrame
-	for _, c := range cs {
-		if c.Item == "" && m.Serves(c.Branch) {
-			behind = true // duty changed in one of m's branches
-		}
-	}
-	if behind {
-		full, err := a.helpFull(r, m)
-		if err != nil {
-			return nil
-		}
-		return []helpFrame{full}
-	}
-	for _, c := range cs {
-		if c.Item == "" || !m.Serves(c.Branch) {
-			continue
-		}
-		it, ok, err := a.Help.ItemFor(r.Context(), m, c.Item)
-		if err != nil || !ok {
-			continue
-		}
-		frames = append(frames, helpFrame{Type: "request", Request: &it})
-	}
-	return frames
 }

@@ -34,6 +34,8 @@ type Item struct {
 	Messages     []protocol.HelpMessage `json:"messages"`
 	WaitSeconds  int                    `json:"wait_seconds"`
 	LoggedByDesk string                 `json:"logged_by,omitempty"`
+
+	volunteerID int64
 }
 
 // MemberBranches is the scope of a member's queue: nil means every
@@ -85,11 +87,31 @@ func (s *Service) ItemFor(ctx context.Context, m staff.Member, id string) (Item,
 	return it, err == nil, err
 }
 
+// Load returns a request as no one in particular sees it, for a feed
+// that shows it to many: pass it through For before showing it.
+func (s *Service) Load(ctx context.Context, id string) (Item, error) {
+	r, err := s.Store.HelpRequest(ctx, id)
+	if err != nil {
+		return Item{}, err
+	}
+	return s.item(ctx, staff.Member{}, r)
+}
+
+// For is it as m sees it; ok is false when m may not see it at all (not
+// a helper, or not serving its branch).
+func For(m staff.Member, it Item) (Item, bool) {
+	if needHelper(m) != nil || !m.Serves(it.Branch) {
+		return Item{}, false
+	}
+	it.Mine = it.volunteerID != 0 && it.volunteerID == m.ID
+	return it, true
+}
+
 func (s *Service) item(ctx context.Context, m staff.Member, r store.HelpRequest) (Item, error) {
 	it := Item{ID: r.ID, Branch: r.Branch, Terminal: r.TerminalName, Source: r.Source, Topic: r.Topic,
 		Language: r.Language, Note: r.Note, Status: protocol.HelpStatus(r.Status), CreatedAt: r.CreatedAt,
 		ClaimedAt: r.ClaimedAt, Volunteer: r.VolunteerName, Mine: r.VolunteerID != 0 && r.VolunteerID == m.ID,
-		Outcome: r.Outcome, LoggedByDesk: r.CreatedBy, Messages: []protocol.HelpMessage{}}
+		Outcome: r.Outcome, LoggedByDesk: r.CreatedBy, Messages: []protocol.HelpMessage{}, volunteerID: r.VolunteerID}
 	end := s.Now()
 	if !r.FirstClaimedAt.IsZero() {
 		end = r.FirstClaimedAt

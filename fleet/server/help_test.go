@@ -55,8 +55,8 @@ func TestHelpAPIRefusesBadInputClearly(t *testing.T) {
 
 	tests := []struct {
 		name, method, path, token, body string
-		status                           int
-		field                            string
+		status                          int
+		field                           string
 	}{
 		{"agent: not JSON", "POST", protocol.PathAgentHelp, tok, `{"topic":`, 400, ""},
 		{"agent: unknown topic", "POST", protocol.PathAgentHelp, tok, `{"topic":"cooking","language":"fi"}`, 400, "topic"},
