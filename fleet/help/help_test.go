@@ -390,3 +390,52 @@ func TestPeriod(t *testing.T) {
 	var fe *fault.FieldError
 	assert.True(t, errors.As(err, &fe))
 }
+
+func TestNotesAndChatAreForgottenAfterClosing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	v := f.ask(t, f.a1, "s1")
+	_, err := f.svc.Claim(ctx, f.anna, v.ID)
+	require.NoError(t, err)
+	_, err = f.svc.Say(ctx, f.anna, v.ID, "my phone number is 040 123")
+	require.NoError(t, err)
+	_, err = f.svc.Resolve(ctx, f.anna, v.ID, protocol.OutcomeSolved, "")
+	require.NoError(t, err)
+	n, err := f.st.ForgetHelpText(ctx, f.now.Add(-TextRetention))
+	require.NoError(t, err)
+	assert.Zero(t, n, "kept for a day")
+	n, err = f.st.ForgetHelpText(ctx, f.now.Add(time.Minute))
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n)
+	r, err := f.st.HelpRequest(ctx, v.ID)
+	require.NoError(t, err)
+	assert.Empty(t, r.Note)
+	assert.Empty(t, r.SessionID)
+	msgs, err := f.st.HelpMessages(ctx, v.ID)
+	require.NoError(t, err)
+	assert.Empty(t, msgs)
+	st, err := f.svc.Stats(ctx, f.admin, f.now, f.now)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Totals.Helped, "statistics do without them")
+}
+
+func TestVolunteerOfSeveralBranches(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	require.NoError(t, f.st.AddUser(ctx, store.User{Name: "mia", Role: staff.RoleVolunteer, Branches: []string{"a", "b"}, PWHash: "x"}))
+	u, err := f.st.UserByName(ctx, "mia")
+	require.NoError(t, err)
+	mia := staff.Member{ID: u.ID, Name: u.Name, Role: u.Role, Branches: u.Branches}
+	f.ask(t, f.a1, "s1")
+	f.ask(t, f.b1, "s2")
+	q, err := f.svc.Queue(ctx, mia)
+	require.NoError(t, err)
+	assert.Len(t, q, 2)
+	d, err := f.svc.SetDuty(ctx, mia, true, "Mia")
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"a", "b"}, d.Branches, "on duty in every branch served")
+	_, err = f.svc.LogWalkIn(ctx, mia, WalkIn{Topic: "email", Language: "fi"})
+	assert.Error(t, err, "with several branches a walk-in names its branch")
+	_, err = f.svc.LogWalkIn(ctx, mia, WalkIn{Branch: "b", Topic: "email", Language: "fi", Claim: true})
+	require.NoError(t, err)
+}

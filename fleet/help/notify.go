@@ -21,6 +21,10 @@ const (
 	closedShown = 30 * time.Second
 	// housekeepingEvery is how often expiries and forgotten duty are checked.
 	housekeepingEvery = 5 * time.Second
+	// TextRetention is how long after a request closed its note and chat
+	// are kept: for a volunteer to look back the same day, never for
+	// statistics, which count without them.
+	TextRetention = 24 * time.Hour
 	// MaxDuty ends a duty span nobody ended: a volunteer who closed the
 	// page without going off duty is not counted on duty for ever.
 	MaxDuty = 10 * time.Hour
@@ -157,6 +161,9 @@ func (s *Service) Run(ctx context.Context, bus *changes.Bus) {
 			s.Expire(ctx)
 			if _, err := s.Store.EndStaleDuty(ctx, s.Now().Add(-MaxDuty), MaxDuty); err != nil {
 				s.warn(ctx, "end forgotten duty", err)
+			}
+			if _, err := s.Store.ForgetHelpText(ctx, s.Now().Add(-TextRetention)); err != nil {
+				s.warn(ctx, "forget help notes and chat", err)
 			}
 		case <-heard.Ready():
 			cs, behind := heard.Take()

@@ -462,3 +462,27 @@ func (s *Store) EndHelpOfWelcome(ctx context.Context, terminalID, sessionID stri
 	}
 	return changed, nil
 }
+
+// ForgetHelpText clears what people wrote (the note, the chat) and the
+// session tie of requests closed before before: the statistics never
+// need them. It returns how many requests it cleared.
+func (s *Store) ForgetHelpText(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM help_messages WHERE request_id IN
+			(SELECT id FROM help_requests WHERE closed_at > 0 AND closed_at < ?)`, ms(before)); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE help_requests SET note = '', session_id = ''
+			WHERE closed_at > 0 AND closed_at < ? AND (note != '' OR session_id != '')`, ms(before))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: forget help text: %w", err)
+	}
+	return n, nil
+}
