@@ -160,6 +160,11 @@ func run(cfg config) error {
 	bench("help_delivery_p50_ms", pct(lat, 50), "ms")
 	bench("help_delivery_p99_ms", pct(lat, 99), "ms")
 	bench("help_delivery_max_ms", pct(lat, 100), "ms")
+	rec.mu.Lock()
+	calls := slices.Clone(rec.calls)
+	rec.mu.Unlock()
+	bench("help_create_call_p50_ms", pct(calls, 50), "ms")
+	bench("help_create_call_p99_ms", pct(calls, 99), "ms")
 	return nil
 }
 
@@ -209,6 +214,7 @@ func ask(ctx context.Context, cfg config, pcs []*sim.Terminal, rec *recorder) (a
 			asked++
 			mu.Unlock()
 			rec.sent(v.ID, sent)
+			rec.answered(time.Since(sent))
 			time.Sleep(cfg.hold)
 			path := strings.Replace(protocol.PathAgentHelpCancel, "{id}", v.ID, 1)
 			if err := t.Call(ctx, http.MethodPost, path, struct{}{}, nil); err != nil {
@@ -229,6 +235,13 @@ type recorder struct {
 	mu      sync.Mutex
 	asked   map[string]time.Time
 	arrived []arrival
+	calls   []time.Duration // the terminals' create calls, to their answer
+}
+
+func (r *recorder) answered(d time.Duration) {
+	r.mu.Lock()
+	r.calls = append(r.calls, d)
+	r.mu.Unlock()
 }
 
 type arrival struct {
