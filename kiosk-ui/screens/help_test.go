@@ -42,7 +42,7 @@ func TestHelpFromTheSessionBar(t *testing.T) {
 	test.Type(h.form.note, "the printer <b>jams</b>")
 	f.tap(h.form.send)
 	assert.Equal(t, []localapitest.Call{{Method: "RequestHelp", Arg: localapi.HelpRequest{Topic: "printing", Language: "fi", Note: "the printer <b>jams</b>"}}}, f.calls(1))
-	assert.False(t, h.form.obj.Visible(), "the form closes once sent")
+	f.q.WaitFor(t, "the form closes once sent", func() bool { return !h.form.obj.Visible() })
 
 	st.Help = &localapi.Help{ID: "h1", Status: protocol.HelpOpen, Source: protocol.HelpFromSession, Position: 2, EstimateSeconds: 290}
 	b.Update(st)
