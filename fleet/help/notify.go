@@ -32,6 +32,19 @@ const (
 
 // view is a request as its terminal sees it.
 func (s *Service) view(ctx context.Context, r store.HelpRequest) (protocol.HelpView, error) {
+	var q *queue
+	if r.Status == string(protocol.HelpOpen) {
+		var err error
+		if q, err = s.queueOf(ctx, r.Branch); err != nil {
+			return protocol.HelpView{}, err
+		}
+	}
+	return s.viewIn(ctx, r, q)
+}
+
+// viewIn is view with the branch's queue already loaded (nil for a
+// request that is not open).
+func (s *Service) viewIn(ctx context.Context, r store.HelpRequest, q *queue) (protocol.HelpView, error) {
 	v := protocol.HelpView{ID: r.ID, Status: protocol.HelpStatus(r.Status), Source: r.Source, Topic: r.Topic, Language: r.Language,
 		Note: r.Note, CreatedAt: r.CreatedAt}
 	if r.Status == string(protocol.HelpClaimed) {
@@ -44,48 +57,69 @@ func (s *Service) view(ctx context.Context, r store.HelpRequest) (protocol.HelpV
 	for _, m := range msgs {
 		v.Messages = append(v.Messages, protocol.HelpMessage{From: m.Sender, Text: m.Text, At: m.At})
 	}
-	if r.Status == string(protocol.HelpOpen) {
-		v.Position, v.EstimateSeconds, err = s.place(ctx, r)
+	if r.Status == string(protocol.HelpOpen) && q != nil {
+		v.Position, v.EstimateSeconds = q.place(r, s.Now())
 	}
-	return v, err
+	return v, nil
+}
+
+// queue is a branch's live requests with what estimates need, loaded once
+// for every terminal of the branch that is told.
+type queue struct {
+	live   []store.HelpRequest
+	median time.Duration // of the branch's recent waits; 0 when none
+	onDuty int
+}
+
+func (s *Service) queueOf(ctx context.Context, branch string) (*queue, error) {
+	live, err := s.Store.LiveHelpRequests(ctx, []string{branch})
+	if err != nil {
+		return nil, err
+	}
+	waits, err := s.Store.HelpWaits(ctx, branch, s.Now().Add(-estimateWindow), estimateSample)
+	if err != nil {
+		return nil, err
+	}
+	duty, err := s.Store.OnDuty(ctx, branch)
+	if err != nil {
+		return nil, err
+	}
+	return &queue{live: live, median: Percentile(waits, 50), onDuty: len(duty)}, nil
 }
 
 // place is an open request's place in its branch's queue and its
-// estimated wait from now.
-func (s *Service) place(ctx context.Context, r store.HelpRequest) (pos, estimate int, err error) {
-	live, err := s.Store.LiveHelpRequests(ctx, []string{r.Branch})
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, o := range live {
+// estimated wait from now: the median recent wait per place ahead, shared
+// by the volunteers on duty, less what was waited already.
+func (q *queue) place(r store.HelpRequest, now time.Time) (pos, estimate int) {
+	for _, o := range q.live {
 		if o.Status == string(protocol.HelpOpen) && !o.CreatedAt.After(r.CreatedAt) {
 			pos++
 		}
 	}
-	waits, err := s.Store.HelpWaits(ctx, r.Branch, s.Now().Add(-estimateWindow), estimateSample)
-	if err != nil || len(waits) == 0 {
-		return pos, 0, err
+	if q.median == 0 {
+		return pos, 0
 	}
-	duty, err := s.Store.OnDuty(ctx, r.Branch)
-	if err != nil {
-		return pos, 0, err
-	}
-	est := time.Duration(int64(Percentile(waits, 50)) * int64(pos) / int64(max(1, len(duty))))
-	est -= s.Now().Sub(r.CreatedAt) // the time already waited counts
-	return pos, max(0, int(est/time.Second)), nil
+	est := time.Duration(int64(q.median) * int64(pos) / int64(max(1, q.onDuty)))
+	est -= now.Sub(r.CreatedAt)
+	return pos, max(0, int(est/time.Second))
 }
 
 // Support says whether help can be asked at a terminal's branch now.
 func (s *Service) Support(ctx context.Context, t store.Terminal) (protocol.HelpSupport, error) {
-	p, err := s.branchPolicy(ctx, store.Terminal{ID: t.ID, Branch: t.Branch})
-	if err != nil {
-		return protocol.HelpSupport{}, err
-	}
 	duty, err := s.Store.OnDuty(ctx, t.Branch)
 	if err != nil {
 		return protocol.HelpSupport{}, err
 	}
-	sup := protocol.HelpSupport{OnDuty: len(duty), Topics: slices.Clone(p.Help.Topics)}
+	return s.supportWith(ctx, t, len(duty))
+}
+
+// supportWith is Support with the volunteers on duty already counted.
+func (s *Service) supportWith(ctx context.Context, t store.Terminal, onDuty int) (protocol.HelpSupport, error) {
+	p, err := s.branchPolicy(ctx, store.Terminal{ID: t.ID, Branch: t.Branch})
+	if err != nil {
+		return protocol.HelpSupport{}, err
+	}
+	sup := protocol.HelpSupport{OnDuty: onDuty, Topics: slices.Clone(p.Help.Topics)}
 	hours, now := p.SupportHours(), s.Now()
 	if from, ok := hours.NextOpening(now); ok {
 		sup.NextFrom = from.UTC()
@@ -114,19 +148,51 @@ func (s *Service) Notify(ctx context.Context, t store.Terminal, force bool) {
 		s.warn(ctx, "load help support", err)
 		return
 	}
+	s.send(t.ID, n, force)
+}
+
+// send sends a notice unless it says what the last one said.
+func (s *Service) send(terminalID string, n protocol.HelpNotice, force bool) {
 	fp := fingerprint(n)
 	s.mu.Lock()
-	same := s.notified[t.ID] == fp
-	s.notified[t.ID] = fp
+	same := s.notified[terminalID] == fp
+	s.notified[terminalID] = fp
 	s.mu.Unlock()
 	if same && !force {
 		return
 	}
 	data, _ := json.Marshal(n)
-	if !s.Link.Send(t.ID, protocol.TypeNotice, protocol.Notice{Kind: protocol.NoticeHelp, Data: data}) {
+	if !s.Link.Send(terminalID, protocol.TypeNotice, protocol.Notice{Kind: protocol.NoticeHelp, Data: data}) {
 		s.mu.Lock()
-		delete(s.notified, t.ID) // not connected: it is told on connect
+		delete(s.notified, terminalID) // not connected: it is told on connect
 		s.mu.Unlock()
+	}
+}
+
+// notifyQueue tells every terminal with a live request in a branch its
+// request, the branch's queue and support being loaded once.
+func (s *Service) notifyQueue(ctx context.Context, branch string, told map[string]bool) {
+	q, err := s.queueOf(ctx, branch)
+	if err != nil {
+		s.warn(ctx, "load help queue", err)
+		return
+	}
+	for _, r := range q.live {
+		if r.TerminalID == "" || told[r.TerminalID] {
+			continue
+		}
+		sup, err := s.supportWith(ctx, store.Terminal{ID: r.TerminalID, Branch: branch}, q.onDuty)
+		if err != nil {
+			s.warn(ctx, "load help support", err)
+			return
+		}
+		v, err := s.viewIn(ctx, r, q)
+		if err != nil {
+			s.warn(ctx, "load help request", err)
+			return
+		}
+		told[r.TerminalID] = true
+		s.send(r.TerminalID, protocol.HelpNotice{Request: &v, Support: sup}, false)
 	}
 }
 
@@ -173,10 +239,10 @@ func (s *Service) Run(ctx context.Context, bus *changes.Bus) {
 }
 
 // apply re-tells the terminals a batch of changes concerns: those whose
-// request changed, those queued behind it in its branch, and, when duty
-// or policy changed, every terminal of the branch.
+// request changed, those queued with it in its branch, and, when duty or
+// policy changed, every terminal of the branch.
 func (s *Service) apply(ctx context.Context, cs []changes.Change, behind bool) {
-	whole := map[string]bool{} // branch -> every terminal
+	whole := map[string]bool{} // branches whose every terminal is told
 	queues := map[string]bool{}
 	direct := map[string]string{} // terminal -> branch
 	for _, c := range cs {
@@ -192,9 +258,10 @@ func (s *Service) apply(ctx context.Context, cs []changes.Change, behind bool) {
 			}
 		}
 	}
-	if behind {
-		whole[""] = true
+	if whole[""] {
+		whole = map[string]bool{"": true}
 	}
+	told := map[string]bool{}
 	for b := range whole {
 		ts, err := s.Store.Terminals(ctx, b)
 		if err != nil {
@@ -203,27 +270,18 @@ func (s *Service) apply(ctx context.Context, cs []changes.Change, behind bool) {
 		}
 		for _, t := range ts {
 			s.Notify(ctx, t, false)
-			delete(direct, t.ID)
+			told[t.ID] = true
 		}
-		if b == "" {
-			return
-		}
-		delete(queues, b)
 	}
 	for b := range queues {
-		live, err := s.Store.LiveHelpRequests(ctx, []string{b})
-		if err != nil {
-			s.warn(ctx, "load help queue", err)
-			continue
-		}
-		for _, r := range live {
-			if r.TerminalID != "" {
-				direct[r.TerminalID] = r.Branch
-			}
+		if !whole[b] && !whole[""] {
+			s.notifyQueue(ctx, b, told)
 		}
 	}
 	for id, b := range direct {
-		s.Notify(ctx, store.Terminal{ID: id, Branch: b}, false)
+		if !told[id] {
+			s.Notify(ctx, store.Terminal{ID: id, Branch: b}, false)
+		}
 	}
 }
 

@@ -115,11 +115,26 @@ type Presence struct {
 	OS           string
 }
 
-// UpdatePresence records hello data and last-seen times.
+// presenceChunk bounds the rows one presence transaction writes: the
+// flush of ten thousand terminals' last-seen times would otherwise hold
+// the one writer for most of a second, and a visitor's login or help
+// request would wait behind it.
+const presenceChunk = 500
+
+// UpdatePresence records hello data and last-seen times, in transactions
+// of at most presenceChunk rows.
 func (s *Store) UpdatePresence(ctx context.Context, ps []Presence) error {
-	if len(ps) == 0 {
-		return nil
+	for len(ps) > 0 {
+		n := min(len(ps), presenceChunk)
+		if err := s.updatePresence(ctx, ps[:n]); err != nil {
+			return err
+		}
+		ps = ps[n:]
 	}
+	return nil
+}
+
+func (s *Store) updatePresence(ctx context.Context, ps []Presence) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, p := range ps {
 			q := `UPDATE terminals SET last_seen = MAX(last_seen, ?) WHERE id = ?`
