@@ -138,6 +138,8 @@ func TestHelpRequestEndToEnd(t *testing.T) {
 	// Anna opens her queue on her phone and goes on duty.
 	anna := staffTab(t, browser, f, "anna", helperPassword, "/help")
 	waitPage(t, anna, `location.pathname === '/help' && document.body.dataset.liveFrames >= 1`, "anna's live queue")
+	assert.Empty(t, js[[]string](t, anna, `Array.from(document.querySelectorAll('script:not([src]):not([type="application/json"]), style, [style]'), e => e.tagName)`),
+		"no inline code on the volunteer page (strict CSP)")
 	require.NoError(t, chromedp.Do(anna,
 		chromedp.SetValue(chromedp.ID("display-name"), "Anna"),
 		chromedp.Click(chromedp.ID("duty")),
