@@ -97,6 +97,11 @@ func (h *HelpIndicator) Update(st localapi.Status) {
 	}
 	h.button.Enable()
 	h.state.Importance = widget.SuccessImportance
+	if msg == "" && st.HelpSupport != nil && st.HelpSupport.OnDuty == 0 {
+		// Said before the visitor asks; the panel adds the next hours.
+		msg = i18n.T(lang, "help.none_short")
+		h.state.Importance = widget.WarningImportance
+	}
 	setText(h.state, msg)
 	showIf(h.state, msg != "")
 	h.form.update(lang, st)

@@ -104,6 +104,7 @@ func TestHelpNobodyOnDuty(t *testing.T) {
 	f := newFixture(t, st)
 	w := NewWelcome(f.env)
 	f.show(w, st, desktop)
+	assert.Equal(t, "No volunteer on duty now", w.help.state.Text, "said before the visitor asks")
 	f.tap(w.help.button)
 	require.True(t, w.help.panel.Visible())
 	assert.Equal(t, "No volunteer is on duty right now. Please ask at the desk. Digital support is next given Tuesday 13:00–16:00.", w.help.detail.Text)

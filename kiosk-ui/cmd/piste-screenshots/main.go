@@ -63,7 +63,14 @@ func shots() []shot {
 		{"session-help", func(l string) localapi.Status {
 			st := base(localapi.StateActive, l)
 			st.Session = sess(42, true)
-			st.Help = &localapi.Help{ID: "h", Status: "claimed", Volunteer: "Aino"}
+			st.Help = &localapi.Help{ID: "h", Status: "claimed", Source: protocol.HelpFromSession, Volunteer: "Aino",
+				Messages: []protocol.HelpMessage{{From: protocol.FromVolunteer, Text: "Hei! / Hej! / Hi! 2 min", At: now}}}
+			return st
+		}},
+		{"welcome-help-nobody-on-duty", func(l string) localapi.Status {
+			st := base(localapi.StateIdle, l)
+			st.HelpSupport = &localapi.HelpSupport{Topics: []string{"email", "eservices", "printing", "device", "forms", "other"},
+				NextFrom: now.Add(26 * time.Hour), NextUntil: now.Add(29 * time.Hour)}
 			return st
 		}},
 		{"warning", func(l string) localapi.Status {
