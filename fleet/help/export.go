@@ -35,6 +35,7 @@ type Export struct {
 	Rows            []ExportRow `json:"rows"`
 	Duty            []DutyDay   `json:"volunteer_duty"`
 	BranchesGiving  int         `json:"branches_giving_support"`
+	NewTopics       []string    `json:"new_topics"`
 }
 
 // suppress leaves out a count that could single someone out.
@@ -56,7 +57,7 @@ func timeOf(secs, samples int) *int {
 // Anonymous turns statistics into open data.
 func Anonymous(st Stats) Export {
 	e := Export{From: st.From, To: st.To, SuppressedBelow: SuppressBelow, Rows: []ExportRow{}, Duty: st.Duty,
-		BranchesGiving: st.Totals.Branches}
+		BranchesGiving: st.Totals.Branches, NewTopics: st.Totals.NewTopics}
 	for _, r := range st.Rows {
 		e.Rows = append(e.Rows, ExportRow{Branch: r.Branch, Day: r.Day, Topic: r.Topic, Language: r.Language,
 			Requests: suppress(r.Requests), Helped: suppress(r.Helped), Answered: suppress(r.Answered),

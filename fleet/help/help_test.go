@@ -278,6 +278,10 @@ func TestLifecycleChatAndNotices(t *testing.T) {
 	assert.Equal(t, "eservices", st.Rows[0].Topic, "the corrected topic counts")
 	assert.Equal(t, 1, st.Totals.Helped)
 	assert.Equal(t, 1, st.Totals.Branches)
+	assert.Equal(t, []string{"eservices"}, st.Totals.NewTopics, "nobody was helped with it the day before")
+	st, err = f.svc.Stats(ctx, f.admin, f.now.AddDate(0, 0, 1), f.now.AddDate(0, 0, 1))
+	require.NoError(t, err)
+	assert.Empty(t, st.Totals.NewTopics)
 }
 
 func TestSessionEndAndWelcomeExpiry(t *testing.T) {

@@ -53,6 +53,9 @@ type Totals struct {
 	Handling       int            `json:"handling_p50_seconds"`
 	VolunteerHours float64        `json:"volunteer_hours"`
 	Branches       int            `json:"branches_giving_support"` // branches that helped at least one person
+	// NewTopics are the topics people were helped with in the period and
+	// not in the period of the same length before it: new services.
+	NewTopics []string `json:"new_topics"`
 	ByTopic        map[string]int `json:"by_topic"`
 	ByLanguage     map[string]int `json:"by_language"`
 	ByOutcome      map[string]int `json:"by_outcome"`
@@ -120,10 +123,7 @@ func (s *Service) Stats(ctx context.Context, m staff.Member, from, to time.Time)
 		if !ok {
 			continue
 		}
-		topic := r.Topic
-		if r.FinalTopic != "" {
-			topic = r.FinalTopic
-		}
+		topic := topicOf(r)
 		k := [4]string{r.Branch, day, topic, r.Language}
 		row := rows[k]
 		if row == nil {
@@ -146,7 +146,44 @@ func (s *Service) Stats(ctx context.Context, m staff.Member, from, to time.Time)
 		return Stats{}, err
 	}
 	st.Totals = totals(rows, st.Duty)
+	if st.Totals.NewTopics, err = s.newTopics(ctx, m, rows, from, to); err != nil {
+		return Stats{}, err
+	}
 	return st, nil
+}
+
+// newTopics lists the topics helped with in the rows that nobody was
+// helped with in the period of the same length just before from.
+func (s *Service) newTopics(ctx context.Context, m staff.Member, rows map[[4]string]*Row, from, to time.Time) ([]string, error) {
+	start := from.UTC().Truncate(24 * time.Hour)
+	days := int(to.Sub(start)/(24*time.Hour)) + 1
+	before, err := s.Store.HelpRequestsSince(ctx, start.AddDate(0, 0, -days), start)
+	if err != nil {
+		return nil, err
+	}
+	old := map[string]bool{}
+	for _, r := range before {
+		if m.CanSee(r.Branch) && r.Status == string(protocol.HelpResolved) && r.Outcome != string(protocol.OutcomeNotSolved) {
+			old[topicOf(r)] = true
+		}
+	}
+	out := []string{}
+	for _, r := range rows {
+		if r.Helped > 0 && !old[r.Topic] && !slices.Contains(out, r.Topic) {
+			out = append(out, r.Topic)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// topicOf is the topic a request counts under: the volunteer's
+// correction when there is one.
+func topicOf(r store.HelpRequest) string {
+	if r.FinalTopic != "" {
+		return r.FinalTopic
+	}
+	return r.Topic
 }
 
 func count(row *Row, r store.HelpRequest) {

@@ -89,7 +89,8 @@
       ['wait_p90', duration(t.wait_p90_seconds)],
       ['handling', duration(t.handling_p50_seconds)],
       ['volunteer_hours', (Math.round(t.volunteer_hours * 10) / 10).toString()],
-      ['branches', String(t.branches_giving_support)]
+      ['branches', String(t.branches_giving_support)],
+      ['new_topics', t.new_topics.length ? t.new_topics.map(function (k) { return label('help.topic.', k); }).join(', ') : '0']
     ].forEach(function (p) {
       var div = document.createElement('div');
       div.className = 'total';
