@@ -299,6 +299,9 @@
       if (ev.code === 1008 || ev.code === 4001) { location.assign(P.loginURL()); return; }
       P.setText(liveState, T('help.live.reconnecting'));
       liveState.className = 'live-state warn';
+      // A socket refused for a lapsed login closes like a lost one; an API
+      // call tells them apart and sends a logged-out page to the login.
+      P.api('GET', '/api/v1/help/duty').catch(function () { /* the fleet is away: retry */ });
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 15000);
     };
