@@ -35,9 +35,10 @@ func main() {
 	rate := flag.Int("rate", 50, "help requests per second")
 	window := flag.Duration("duration", 30*time.Second, "how long requests are made")
 	hold := flag.Duration("hold", 2*time.Second, "how long a request stays open before its visitor cancels it")
+	heartbeat := flag.Duration("heartbeat", 30*time.Second, "the fleet's heartbeat interval: how often every terminal reports health")
 	flag.Parse()
 	cfg := config{fleet: *fleetBin, terminals: *n, branches: *branches, volunteers: *volunteers, rate: *rate,
-		window: *window, hold: *hold}
+		window: *window, hold: *hold, heartbeat: *heartbeat}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "piste-bench-help:", err)
 		os.Exit(1)
@@ -47,7 +48,7 @@ func main() {
 type config struct {
 	fleet                                 string
 	terminals, branches, volunteers, rate int
-	window, hold                          time.Duration
+	window, hold, heartbeat               time.Duration
 }
 
 func bench(name string, value float64, unit string) {
@@ -95,7 +96,8 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	fleet := exec.Command(cfg.fleet, "serve", "--data", data, "--addr", addr, "--metrics-addr", "")
+	fleet := exec.Command(cfg.fleet, "serve", "--data", data, "--addr", addr, "--metrics-addr", "",
+		"--heartbeat", cfg.heartbeat.String())
 	fleet.Stderr = os.Stderr
 	if err := fleet.Start(); err != nil {
 		return err
