@@ -257,8 +257,10 @@ func TestLifecycleChatAndNotices(t *testing.T) {
 	assert.Equal(t, "Anna", n.Request.Volunteer)
 	assert.Equal(t, 1, n.Support.OnDuty)
 
-	_, err = f.svc.Release(ctx, f.anna, r.ID)
-	require.NoError(t, err)
+	_, err = f.svc.Release(ctx, f.bert, r.ID)
+	assert.ErrorIs(t, err, fault.ErrConflict, "a volunteer releases only their own claim")
+	_, err = f.svc.Release(ctx, f.admin, r.ID)
+	require.NoError(t, err, "an admin releases anyone's")
 	_, err = f.svc.Claim(ctx, f.bert, r.ID)
 	require.NoError(t, err)
 	f.now = f.now.Add(5 * time.Minute)

@@ -193,16 +193,22 @@ func mine(m staff.Member, r store.HelpRequest) error {
 	return nil
 }
 
-// Release puts m's request back in the queue.
+// Release puts m's request back in the queue; an admin of the branch may
+// release anyone's.
 func (s *Service) Release(ctx context.Context, m staff.Member, id string) (Item, error) {
 	r, err := s.served(ctx, m, id)
 	if err != nil {
 		return Item{}, err
 	}
-	if err := mine(m, r); err != nil {
+	// An admin may release anyone's claim: a volunteer who left with a
+	// request claimed must not keep it from the queue.
+	holder := m.ID
+	if m.Role == staff.RoleAdmin && r.Status == string(protocol.HelpClaimed) {
+		holder = r.VolunteerID
+	} else if err := mine(m, r); err != nil {
 		return Item{}, err
 	}
-	if err := s.Store.ReleaseHelpRequest(ctx, id, m.ID); errors.Is(err, store.ErrStale) {
+	if err := s.Store.ReleaseHelpRequest(ctx, id, holder); errors.Is(err, store.ErrStale) {
 		return Item{}, fault.Conflict("help request %s changed meanwhile; reload", id)
 	} else if err != nil {
 		return Item{}, err
