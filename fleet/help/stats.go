@@ -45,21 +45,21 @@ type DutyDay struct {
 
 // Totals sums a period over the branches a member sees.
 type Totals struct {
-	Requests       int            `json:"requests"`
-	Helped         int            `json:"helped"`
-	ShareAnswered  float64        `json:"share_answered"`
-	WaitP50        int            `json:"wait_p50_seconds"`
-	WaitP90        int            `json:"wait_p90_seconds"`
-	Handling       int            `json:"handling_p50_seconds"`
-	VolunteerHours float64        `json:"volunteer_hours"`
-	Branches       int            `json:"branches_giving_support"` // branches that helped at least one person
+	Requests       int     `json:"requests"`
+	Helped         int     `json:"helped"`
+	ShareAnswered  float64 `json:"share_answered"`
+	WaitP50        int     `json:"wait_p50_seconds"`
+	WaitP90        int     `json:"wait_p90_seconds"`
+	Handling       int     `json:"handling_p50_seconds"`
+	VolunteerHours float64 `json:"volunteer_hours"`
+	Branches       int     `json:"branches_giving_support"` // branches that helped at least one person
 	// NewTopics are the topics people were helped with in the period and
 	// not in the period of the same length before it: new services.
-	NewTopics []string `json:"new_topics"`
-	ByTopic        map[string]int `json:"by_topic"`
-	ByLanguage     map[string]int `json:"by_language"`
-	ByOutcome      map[string]int `json:"by_outcome"`
-	ByBranch       map[string]int `json:"by_branch"`
+	NewTopics  []string       `json:"new_topics"`
+	ByTopic    map[string]int `json:"by_topic"`
+	ByLanguage map[string]int `json:"by_language"`
+	ByOutcome  map[string]int `json:"by_outcome"`
+	ByBranch   map[string]int `json:"by_branch"`
 }
 
 // Stats are a period's figures.
