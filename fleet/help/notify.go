@@ -268,10 +268,7 @@ func (s *Service) apply(ctx context.Context, cs []changes.Change, behind bool) {
 			s.warn(ctx, "list terminals", err)
 			continue
 		}
-		for _, t := range ts {
-			s.Notify(ctx, t, false)
-			told[t.ID] = true
-		}
+		s.notifyTerminals(ctx, ts, told)
 	}
 	for b := range queues {
 		if !whole[b] && !whole[""] {
@@ -281,6 +278,48 @@ func (s *Service) apply(ctx context.Context, cs []changes.Change, behind bool) {
 	for id, b := range direct {
 		if !told[id] {
 			s.Notify(ctx, store.Terminal{ID: id, Branch: b}, false)
+		}
+	}
+}
+
+// notifyTerminals tells each terminal its request and its branch's
+// support, loading each branch's queue once: a policy change reaches ten
+// thousand terminals with a few reads per branch, not per terminal. A
+// terminal without a live request is told it has none.
+func (s *Service) notifyTerminals(ctx context.Context, ts []store.Terminal, told map[string]bool) {
+	byBranch := map[string][]store.Terminal{}
+	for _, t := range ts {
+		byBranch[t.Branch] = append(byBranch[t.Branch], t)
+	}
+	for branch, list := range byBranch {
+		q, err := s.queueOf(ctx, branch)
+		if err != nil {
+			s.warn(ctx, "load help queue", err)
+			continue
+		}
+		live := map[string]store.HelpRequest{}
+		for _, r := range q.live {
+			if r.TerminalID != "" {
+				live[r.TerminalID] = r
+			}
+		}
+		for _, t := range list {
+			sup, err := s.supportWith(ctx, t, q.onDuty)
+			if err != nil {
+				s.warn(ctx, "load help support", err)
+				return
+			}
+			n := protocol.HelpNotice{Support: sup}
+			if r, ok := live[t.ID]; ok {
+				v, err := s.viewIn(ctx, r, q)
+				if err != nil {
+					s.warn(ctx, "load help request", err)
+					return
+				}
+				n.Request = &v
+			}
+			told[t.ID] = true
+			s.send(t.ID, n, false)
 		}
 	}
 }
