@@ -74,6 +74,10 @@ func (a *API) helpLive(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-sub.resync:
+			// The whole queue is newer than any change still queued here.
+			for len(sub.items) > 0 {
+				<-sub.items
+			}
 			full, err := a.helpFull(r, m)
 			if err != nil || !send(full) {
 				return

@@ -87,7 +87,8 @@ func waitPage(t *testing.T, ctx context.Context, expr, what string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("waiting for %s (%s): last error %v", what, expr, err)
+	page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('queue') || document.body).innerText + ' | frames ' + document.body.dataset.liveFrames`))
+	t.Fatalf("waiting for %s (%s): last error %v; the page shows: %s", what, expr, err, page)
 }
 
 // agentHelp is the help part of an agent's status, polling-safe.

@@ -212,8 +212,9 @@
         if (err) showError(err, res);
         return false;
       }
-      upsert(res.body);
-      order();
+      // The change comes back over the live socket, in order with every
+      // other change; showing this answer too could show an older state
+      // after a newer one (a reply that arrived meanwhile).
       return true;
     });
   }
