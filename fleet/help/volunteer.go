@@ -430,6 +430,8 @@ type PageConfig struct {
 	Outcomes  []protocol.HelpOutcome `json:"outcomes"`
 	MaxNote   int                    `json:"max_note"`
 	MaxText   int                    `json:"max_text"`
+	// ReleaseAny is true for an admin, who may release anyone's claim.
+	ReleaseAny bool `json:"release_any"`
 }
 
 // ConfigFor returns m's page configuration.
@@ -442,7 +444,8 @@ func (s *Service) ConfigFor(ctx context.Context, m staff.Member) (PageConfig, er
 		return PageConfig{}, err
 	}
 	c := PageConfig{Branches: nonNilStrings(branches), Topics: []string{}, Languages: protocol.HelpLanguages,
-		Outcomes: protocol.HelpOutcomes, MaxNote: protocol.MaxHelpNote, MaxText: protocol.MaxHelpMessage}
+		Outcomes: protocol.HelpOutcomes, MaxNote: protocol.MaxHelpNote, MaxText: protocol.MaxHelpMessage,
+		ReleaseAny: m.Role == staff.RoleAdmin}
 	seen := map[string]bool{}
 	for _, b := range branches {
 		p, err := s.branchPolicy(ctx, store.Terminal{Branch: b})

@@ -144,7 +144,7 @@
     P.setText(who, it.status === 'claimed' ? (it.mine ? T('help.req.mine') : T('help.req.claimed_by', it.volunteer)) : '');
     who.hidden = it.status !== 'claimed';
     li.querySelector('.req-claim').hidden = it.status !== 'open';
-    li.querySelector('.req-release').hidden = !it.mine;
+    li.querySelector('.req-release').hidden = !(it.mine || cfg.release_any && it.status === 'claimed');
     li.querySelector('.req-chat').hidden = !it.mine;
     var ol = li.querySelector('.req-messages');
     if (ol.childElementCount !== it.messages.length) {
