@@ -22,11 +22,11 @@ var languageKeys = map[string]string{"fi": "lang.fi", "sv": "lang.sv", "en": "la
 type Controls struct {
 	env       *Env
 	st        localapi.Status
-	langs     []*widget.Button
-	smaller   *widget.Button
-	larger    *widget.Button
+	langs     []*Button
+	smaller   *Button
+	larger    *Button
 	sizeLabel *widget.Label
-	contrast  *widget.Check
+	contrast  *Check
 	problem   *widget.Label
 	obj       fyne.CanvasObject
 }
@@ -35,11 +35,11 @@ type Controls struct {
 func NewControls(env *Env) *Controls {
 	c := &Controls{env: env, sizeLabel: widget.NewLabel(""), problem: text(widget.DangerImportance)}
 	for _, lang := range i18n.Languages {
-		c.langs = append(c.langs, widget.NewButton(i18n.T(lang, languageKeys[lang]), func() { c.setLanguage(lang) }))
+		c.langs = append(c.langs, newLabelledButton(env, i18n.T(lang, languageKeys[lang]), func() { c.setLanguage(lang) }))
 	}
-	c.smaller = widget.NewButton("", func() { c.setScale(-kiosktheme.ScaleStep) })
-	c.larger = widget.NewButton("", func() { c.setScale(kiosktheme.ScaleStep) })
-	c.contrast = widget.NewCheck("", c.setContrast)
+	c.smaller = newButton(env, func() { c.setScale(-kiosktheme.ScaleStep) })
+	c.larger = newButton(env, func() { c.setScale(kiosktheme.ScaleStep) })
+	c.contrast = newCheck(env, c.setContrast)
 	langRow := container.New(layout.NewRowWrapLayout(), toObjects(c.langs)...)
 	sizeRow := container.New(layout.NewRowWrapLayout(), c.smaller, c.sizeLabel, c.larger, c.contrast)
 	c.problem.Hide()

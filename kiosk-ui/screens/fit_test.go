@@ -111,7 +111,7 @@ func assertFits(t *testing.T, win fyne.Window) {
 	checked := 0
 	uitest.Walk(win.Content(), func(o fyne.CanvasObject, pos fyne.Position) {
 		switch w := o.(type) {
-		case *widget.Label, *widget.Button, *widget.Entry, *widget.Check:
+		case *widget.Label, *Button, *Entry, *Check:
 			checked++
 			name := describe(o)
 			if l, ok := w.(*widget.Label); ok {

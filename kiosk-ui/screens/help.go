@@ -17,7 +17,7 @@ import (
 type HelpIndicator struct {
 	env    *Env
 	st     localapi.Status
-	button *widget.Button
+	button *Button
 	state  *widget.Label
 	obj    fyne.CanvasObject
 }
@@ -26,7 +26,7 @@ type HelpIndicator struct {
 func NewHelpIndicator(env *Env) *HelpIndicator {
 	h := &HelpIndicator{env: env, state: widget.NewLabel("")}
 	h.state.Importance = widget.SuccessImportance
-	h.button = widget.NewButton("", h.ask)
+	h.button = newButton(env, h.ask)
 	h.state.Hide()
 	return h
 }

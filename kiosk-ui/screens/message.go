@@ -18,7 +18,7 @@ type Message struct {
 	env       *Env
 	title     *widget.Label
 	text      *widget.Label
-	ok        *widget.Button
+	ok        *Button
 	shownID   string
 	dismissed map[string]bool
 	obj       fyne.CanvasObject
@@ -30,7 +30,7 @@ type Message struct {
 func NewMessage(env *Env) *Message {
 	m := &Message{env: env, title: heading(), text: text(widget.MediumImportance), dismissed: map[string]bool{}}
 	m.title.SizeName = theme.SizeNameSubHeadingText
-	m.ok = widget.NewButton("", m.dismiss)
+	m.ok = newButton(env, m.dismiss)
 	m.ok.Importance = widget.HighImportance
 	m.obj = container.NewVBox(container.NewPadded(container.NewVBox(m.title, m.text, container.NewHBox(m.ok))), widget.NewSeparator())
 	m.obj.Hide()

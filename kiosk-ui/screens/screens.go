@@ -6,6 +6,7 @@ package screens
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -41,6 +42,23 @@ type Env struct {
 	Do func(f func())
 	// Now is the clock for reservation times and time left.
 	Now func() time.Time
+	// Say speaks a text when the visitor turned speech on; nil means no
+	// speech. Screens say titles, focused controls, statuses and warnings,
+	// never what is typed into a field.
+	Say func(text string)
+	// Keys takes the kiosk-wide keys (F1 speech, Escape, F2 session bar)
+	// from whichever control has the focus; it reports whether it took ev.
+	Keys func(ev *fyne.KeyEvent) bool
+}
+
+func (e *Env) say(text string) {
+	if e.Say != nil && strings.TrimSpace(text) != "" {
+		e.Say(text)
+	}
+}
+
+func (e *Env) key(ev *fyne.KeyEvent) bool {
+	return e.Keys != nil && e.Keys(ev)
 }
 
 // run calls an intent off the UI goroutine, so a slow agent never freezes

@@ -22,8 +22,8 @@ type SessionBar struct {
 	st       localapi.Status
 	timeLeft *widget.Label
 	help     *HelpIndicator
-	a11y     *widget.Button
-	end      *widget.Button
+	a11y     *Button
+	end      *Button
 	warning  *Warning
 	idle     *IdleWarning
 	controls *Controls
@@ -43,8 +43,8 @@ func NewSessionBar(env *Env) *SessionBar {
 	b := &SessionBar{env: env, timeLeft: widget.NewLabel(""), help: NewHelpIndicator(env),
 		warning: NewWarning(env), idle: NewIdleWarning(env), controls: NewControls(env)}
 	b.timeLeft.TextStyle.Bold = true
-	b.a11y = widget.NewButton("", b.toggleControls)
-	b.end = widget.NewButton("", b.askEnd)
+	b.a11y = newButton(env, b.toggleControls)
+	b.end = newButton(env, b.askEnd)
 	b.end.Importance = widget.DangerImportance
 	b.confirm = newEndConfirm(env, b.closeConfirm)
 	b.panel = b.controls.Object()
@@ -149,7 +149,7 @@ type endConfirm struct {
 	env     *Env
 	title   *widget.Label
 	text    *widget.Label
-	yes, no *widget.Button
+	yes, no *Button
 	problem *widget.Label
 	obj     *fyne.Container
 	lang    string
@@ -158,8 +158,8 @@ type endConfirm struct {
 func newEndConfirm(env *Env, closed func()) *endConfirm {
 	c := &endConfirm{env: env, title: heading(), text: text(widget.MediumImportance), problem: text(widget.DangerImportance)}
 	c.title.SizeName = theme.SizeNameSubHeadingText
-	c.no = widget.NewButton("", closed)
-	c.yes = widget.NewButton("", c.endSession)
+	c.no = newButton(env, closed)
+	c.yes = newButton(env, c.endSession)
 	c.yes.Importance = widget.DangerImportance
 	c.problem.Hide()
 	c.obj = container.NewVBox(c.title, c.text, container.New(layout.NewRowWrapLayout(), c.no, c.yes), c.problem)

@@ -16,7 +16,7 @@ type Warning struct {
 	env     *Env
 	st      localapi.Status
 	text    *widget.Label
-	extend  *widget.Button
+	extend  *Button
 	problem *widget.Label
 	obj     fyne.CanvasObject
 }
@@ -25,7 +25,7 @@ type Warning struct {
 func NewWarning(env *Env) *Warning {
 	w := &Warning{env: env, text: text(widget.WarningImportance), problem: text(widget.DangerImportance)}
 	w.text.TextStyle.Bold = true
-	w.extend = widget.NewButton("", w.ask)
+	w.extend = newButton(env, w.ask)
 	w.extend.Importance = widget.HighImportance
 	w.problem.Hide()
 	w.obj = container.NewVBox(w.text, container.NewHBox(w.extend), w.problem)

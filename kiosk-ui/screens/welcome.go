@@ -26,11 +26,11 @@ type Welcome struct {
 
 	title, subtitle                *widget.Label
 	cardTitle, cardLabel, pinLabel *widget.Label
-	card, pin                      *widget.Entry
-	login                          *widget.Button
+	card, pin                      *Entry
+	login                          *Button
 	guestTitle, guestLabel         *widget.Label
-	guestCode                      *widget.Entry
-	guest                          *widget.Button
+	guestCode                      *Entry
+	guest                          *Button
 	reservation, feedback          *widget.Label
 	pending                        bool
 	reserveOpen                    bool
@@ -45,13 +45,13 @@ func NewWelcome(env *Env) *Welcome {
 	w := &Welcome{env: env, controls: NewControls(env), help: NewHelpIndicator(env), reserve: NewReserveForm(env),
 		title: heading(), subtitle: text(widget.MediumImportance),
 		cardTitle: heading(), cardLabel: widget.NewLabel(""), pinLabel: widget.NewLabel(""),
-		card: widget.NewEntry(), pin: widget.NewPasswordEntry(),
-		guestTitle: heading(), guestLabel: widget.NewLabel(""), guestCode: widget.NewEntry(),
+		card: newEntry(env, false), pin: newEntry(env, true),
+		guestTitle: heading(), guestLabel: widget.NewLabel(""), guestCode: newEntry(env, false),
 		reservation: text(widget.WarningImportance), feedback: text(widget.DangerImportance)}
 	w.cardTitle.SizeName, w.guestTitle.SizeName = theme.SizeNameSubHeadingText, theme.SizeNameSubHeadingText
-	w.login = widget.NewButton("", w.submitCard)
+	w.login = newButton(env, w.submitCard)
 	w.login.Importance = widget.HighImportance
-	w.guest = widget.NewButton("", w.submitGuest)
+	w.guest = newButton(env, w.submitGuest)
 	w.card.OnSubmitted = func(string) { w.env.focus(w.pin) }
 	w.pin.OnSubmitted = func(string) { w.submitCard() }
 	w.guestCode.OnSubmitted = func(string) { w.submitGuest() }
