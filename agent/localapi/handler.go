@@ -58,6 +58,9 @@ func NewHandler(c Controller) http.Handler {
 			return c.SetLanguage(ctx, *req)
 		})},
 		"/v1/accessibility": {http.MethodPost, intent(false, func(ctx context.Context, c Controller, req *Accessibility) error {
+			if err := req.Validate(); err != nil {
+				return err
+			}
 			return c.SetAccessibility(ctx, *req)
 		})},
 		"/v1/help": {http.MethodPost, intent(true, func(ctx context.Context, c Controller, req *HelpRequest) error {

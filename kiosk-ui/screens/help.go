@@ -52,6 +52,9 @@ func (h *HelpIndicator) Update(st localapi.Status) {
 	msg, waiting := helpText(lang, st.Help)
 	enable(h.button, !waiting)
 	h.state.Importance = widget.SuccessImportance
+	if msg != h.state.Text && msg != "" {
+		h.env.say(msg)
+	}
 	setText(h.state, msg)
 	showIf(h.state, msg != "")
 }
@@ -86,5 +89,6 @@ func (h *HelpIndicator) ask() {
 		h.state.Importance = widget.DangerImportance
 		setText(h.state, errorText(langOf(h.st), err))
 		h.state.Show()
+		h.env.alert(h.state.Text)
 	})
 }

@@ -49,6 +49,9 @@ func (w *IdleWarning) Update(st localapi.Status) {
 	}
 	w.here.SetText(i18n.T(langOf(st), "idle.still_here"))
 	w.Tick()
+	if !w.obj.Visible() {
+		w.env.alert(w.text.Text)
+	}
 	w.obj.Show()
 }
 

@@ -53,6 +53,7 @@ func (m *Message) Update(st localapi.Status) {
 	m.ok.SetText(i18n.T(lang, "message.ok"))
 	if m.shownID != msg.ID {
 		m.setShown(msg.ID)
+		m.env.alert(m.title.Text + ". " + m.text.Text)
 		m.env.focus(m.ok) // a new message takes the focus so keyboard users hear of it first
 	}
 }
@@ -65,6 +66,12 @@ func (m *Message) setShown(id string) {
 		m.OnChange()
 	}
 }
+
+// Shown reports whether a message is on show.
+func (m *Message) Shown() bool { return m.shownID != "" }
+
+// Dismiss closes the message, as its OK button does (Escape).
+func (m *Message) Dismiss() { m.dismiss() }
 
 func (m *Message) dismiss() {
 	m.dismissed[m.shownID] = true

@@ -42,10 +42,12 @@ type Env struct {
 	Do func(f func())
 	// Now is the clock for reservation times and time left.
 	Now func() time.Time
-	// Say speaks a text when the visitor turned speech on; nil means no
-	// speech. Screens say titles, focused controls, statuses and warnings,
-	// never what is typed into a field.
-	Say func(text string)
+	// Say speaks a text after what is being said when the visitor turned
+	// speech on; Alert cuts short what is being said (a warning, a
+	// refusal). nil means no speech. Screens say titles, focused controls,
+	// statuses and warnings, never what is typed into a field. Both run on
+	// the UI goroutine.
+	Say, Alert func(text string)
 	// Keys takes the kiosk-wide keys (F1 speech, Escape, F2 session bar)
 	// from whichever control has the focus; it reports whether it took ev.
 	Keys func(ev *fyne.KeyEvent) bool
@@ -54,6 +56,12 @@ type Env struct {
 func (e *Env) say(text string) {
 	if e.Say != nil && strings.TrimSpace(text) != "" {
 		e.Say(text)
+	}
+}
+
+func (e *Env) alert(text string) {
+	if e.Alert != nil && strings.TrimSpace(text) != "" {
+		e.Alert(text)
 	}
 }
 
@@ -96,6 +104,18 @@ type Screen interface {
 	Object() fyne.CanvasObject
 	// Update shows st; it runs on the UI goroutine.
 	Update(st localapi.Status)
+}
+
+// Announcer is a screen that can say what it is and what it is for, in
+// one or two sentences, when it appears or speech is turned on.
+type Announcer interface {
+	Announcement() string
+}
+
+// Escaper is a screen with something Escape closes (a question, a form);
+// Escape reports whether there was.
+type Escaper interface {
+	Escape() bool
 }
 
 // langOf returns st's language, or the fallback before the agent chose one.

@@ -2,6 +2,7 @@ package screens
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -73,22 +74,70 @@ func (b *SessionBar) Update(st localapi.Status) {
 	b.confirm.update(lang)
 	b.a11y.SetText(i18n.T(lang, "a11y.title"))
 	b.end.SetText(i18n.T(lang, "session.end"))
-	idleNow := b.idle.Object().Visible()
-	if before != b.warning.Object().Visible() || idleBefore != idleNow {
+	idleNow, warnNow := b.idle.Object().Visible(), b.warning.Object().Visible()
+	if before != warnNow || idleBefore != idleNow {
 		b.resized()
 	}
-	if idleNow && !idleBefore {
-		b.attention()
+	switch {
+	case idleNow && !idleBefore:
+		b.attention(b.idle.here)
+	case warnNow && !before:
+		b.attention(b.warning.extend)
 	}
 }
 
-// attention brings the bar forward for the idle warning: the app raises
-// the window, and the answer gets the keyboard focus.
-func (b *SessionBar) attention() {
+// attention brings the bar forward for a warning: the app raises the
+// window, and the answer gets the keyboard focus (the warning itself was
+// said when it came).
+func (b *SessionBar) attention(answer *Button) {
 	if b.OnAttention != nil {
 		b.OnAttention()
 	}
-	b.env.focus(b.idle.here)
+	if answer.Visible() && !answer.Disabled() {
+		b.env.focus(answer)
+		return
+	}
+	b.env.focus(b.help.button)
+}
+
+// Forward is the kiosk-wide key's work (F2): the bar comes to the front
+// with the focus on "Add more time" when it is offered, else on the first
+// button, so a keyboard user can reach the bar from any program.
+func (b *SessionBar) Forward() {
+	if b.idle.Object().Visible() {
+		b.attention(b.idle.here)
+		return
+	}
+	if b.warning.Object().Visible() {
+		b.attention(b.warning.extend)
+		return
+	}
+	b.attention(b.help.button)
+}
+
+// Announcement says the time left and what is being asked, if anything.
+func (b *SessionBar) Announcement() string {
+	parts := []string{b.timeLeft.Text}
+	if b.idle.Object().Visible() {
+		parts = append(parts, b.idle.text.Text)
+	} else if b.warning.Object().Visible() {
+		parts = append(parts, b.warning.text.Text)
+	}
+	return strings.Join(parts, ". ")
+}
+
+// Escape closes the end question (as "No") or the accessibility panel.
+func (b *SessionBar) Escape() bool {
+	switch {
+	case b.confirm.obj.Visible():
+		b.closeConfirm()
+		return true
+	case b.panel.Visible():
+		b.toggleControls()
+		b.env.focus(b.a11y)
+		return true
+	}
+	return false
 }
 
 // Tick refreshes the time left; the app calls it every second because the
@@ -179,6 +228,7 @@ func (c *endConfirm) show(lang string) {
 	c.update(lang)
 	c.problem.Hide()
 	c.obj.Show()
+	c.env.alert(c.title.Text + " " + c.text.Text)
 	c.env.focus(c.no) // the safe answer first: a stray Space must not delete anything
 }
 
@@ -189,6 +239,7 @@ func (c *endConfirm) endSession() {
 		if err != nil {
 			setText(c.problem, errorText(c.lang, err))
 			c.problem.Show()
+			c.env.alert(c.problem.Text)
 		}
 	})
 }

@@ -26,6 +26,13 @@ type Policy struct {
 	Wipe          Wipe          `json:"wipe"`
 	Accessibility Accessibility `json:"accessibility"`
 	Hours         Hours         `json:"hours"`
+	Library       Library       `json:"library"`
+}
+
+// Library is how the visitor screens name the library: "Kallion kirjasto".
+// Empty: the screens say "the library".
+type Library struct {
+	Name string `json:"name"`
 }
 
 // Session holds the rules for visitor sessions. Durations are in minutes.
