@@ -42,6 +42,12 @@ type rig struct {
 
 func newRig(t *testing.T, st localapi.Status) *rig {
 	t.Helper()
+	return newRigWith(t, st, Options{})
+}
+
+// newRigWith builds the rig with opts (FullScreen, Do and Now are the rig's).
+func newRigWith(t *testing.T, st localapi.Status, opts Options) *rig {
+	t.Helper()
 	a := test.NewTempApp(t)
 	ctl := localapitest.NewScripted(st)
 	srv, cl := localapitest.Start(t, ctl)
@@ -49,7 +55,8 @@ func newRig(t *testing.T, st localapi.Status) *rig {
 	q := uitest.NewQueue()
 	win := a.NewWindow("")
 	t.Cleanup(win.Close)
-	ui := New(a, win, cl, Options{FullScreen: true, Do: q.Do, Now: func() time.Time { return fixedNow }})
+	opts.FullScreen, opts.Do, opts.Now = true, q.Do, func() time.Time { return fixedNow }
+	ui := New(a, win, cl, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); ui.Run(ctx) }()
@@ -118,7 +125,7 @@ func TestWholeVisitorSession(t *testing.T) {
 			entries = append(entries, e)
 		}
 	})
-	require.Len(t, entries, 3, "card, PIN, guest code")
+	require.Len(t, entries, 2, "card and PIN; the guest pass form opens when asked for")
 	test.Type(entries[0], "2000123")
 	test.Type(entries[1], "4321")
 	test.Tap(find[*screens.Button](t, r.win, "Log in"))
@@ -139,8 +146,8 @@ func TestWholeVisitorSession(t *testing.T) {
 	assert.Less(t, r.win.Canvas().Size().Height, heightWithWarning, "the bar shrinks back without the warning")
 
 	// End the session: confirm, then the cleanup screen, then a fresh welcome.
-	test.Tap(find[*screens.Button](t, r.win, "End session"))
-	test.Tap(find[*screens.Button](t, r.win, "Yes, end session"))
+	test.Tap(find[*screens.Button](t, r.win, "Log out"))
+	test.Tap(find[*screens.Button](t, r.win, "Yes, log out"))
 	r.waitScreen(r.ui.ending)
 	assert.True(t, r.win.FullScreen())
 	r.ctl.Update(func(st *localapi.Status) { st.State = localapi.StateWiping })
@@ -181,7 +188,7 @@ func TestLookFollowsAgentAccessibility(t *testing.T) {
 		return ok && th.HighContrast()
 	})
 	test.Tap(find[*screens.Button](t, r.win, "English"))
-	r.q.WaitFor(t, "English", func() bool { return hasText(r.win, "Welcome") })
+	r.q.WaitFor(t, "English", func() bool { return hasText(r.win, "Welcome to the library") })
 	assert.Equal(t, localapi.Accessibility{TextScale: 125, HighContrast: true}, r.ctl.Status().Accessibility,
 		"the choice lives in the agent, so it survives a UI restart and resets with the session")
 }

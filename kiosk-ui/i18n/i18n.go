@@ -12,13 +12,14 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"slices"
 
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 )
 
-//go:embed fi.json sv.json en.json
+//go:embed *.json
 var files embed.FS
 
 // Fallback is the language used for an unknown language code.
@@ -71,9 +72,39 @@ func load() map[string]map[string]text {
 		if err := json.Unmarshal(data, &cat); err != nil {
 			panic(fmt.Sprintf("i18n: %s.json must be a JSON object of strings or plural forms: %v", lang, err))
 		}
+		if err := mergeAreas(cat, lang); err != nil {
+			panic("i18n: " + err.Error())
+		}
 		out[lang] = cat
 	}
 	return out
+}
+
+// mergeAreas adds each area's file (<area>.<lang>.json) to lang's
+// catalogue, so that a feature keeps its texts in files of its own; a key
+// defined twice is an error.
+func mergeAreas(cat map[string]text, lang string) error {
+	names, err := fs.Glob(files, "*."+lang+".json")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		data, err := files.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		var area map[string]text
+		if err := json.Unmarshal(data, &area); err != nil {
+			return fmt.Errorf("%s must be a JSON object of strings or plural forms: %w", name, err)
+		}
+		for k, v := range area {
+			if _, dup := cat[k]; dup {
+				return fmt.Errorf("%s: key %q is defined twice", name, k)
+			}
+			cat[k] = v
+		}
+	}
+	return nil
 }
 
 // Supported reports whether lang has a catalogue.

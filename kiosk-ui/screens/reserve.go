@@ -147,7 +147,7 @@ func (r *ReserveForm) Hide() {
 // Reset clears what a visitor typed and said, for the next visitor.
 func (r *ReserveForm) Reset() {
 	r.card.SetText("")
-	r.pin.SetText("")
+	r.pin.conceal()
 	r.minutes = defaultLength
 	r.showLengths(langOf(r.st))
 	r.message, r.success, r.reserved = nil, false, ""

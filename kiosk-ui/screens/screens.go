@@ -112,6 +112,12 @@ type Announcer interface {
 	Announcement() string
 }
 
+// Focuser is a screen that puts the keyboard focus where the visitor
+// starts when it appears (the card field, "Add more time").
+type Focuser interface {
+	Focus()
+}
+
 // Escaper is a screen with something Escape closes (a question, a form);
 // Escape reports whether there was.
 type Escaper interface {

@@ -34,15 +34,18 @@ type SessionBar struct {
 	// OnResize is called when the bar grows or shrinks (a panel opened or
 	// closed, the warning came), so the app can resize its compact window.
 	OnResize func()
-	// OnAttention is called when the idle warning comes, so the app can
-	// bring its window to the front of the visitor's programs.
+	// OnAttention is called when a warning comes or F2 is pressed, so the
+	// app can bring its window to the front of the visitor's programs.
 	OnAttention func()
+	// MaxHeight is the tallest the bar grows before it scrolls, in
+	// pixels; 0 is no limit. The app sets it from the screen's height.
+	MaxHeight float32
 }
 
 // NewSessionBar builds the bar.
 func NewSessionBar(env *Env) *SessionBar {
 	b := &SessionBar{env: env, timeLeft: widget.NewLabel(""), help: NewHelpIndicator(env),
-		warning: NewWarning(env), idle: NewIdleWarning(env), controls: NewControls(env)}
+		warning: NewWarning(env), idle: NewIdleWarning(env), controls: NewControls(env).WithDesktop()}
 	b.timeLeft.TextStyle.Bold = true
 	b.a11y = newButton(env, b.toggleControls)
 	b.end = newButton(env, b.askEnd)
@@ -53,8 +56,33 @@ func NewSessionBar(env *Env) *SessionBar {
 	helpButton, helpState := b.help.Parts()
 	// The help state comes last: when it is long, it is what wraps to a row of its own.
 	row := container.New(layout.NewRowWrapLayout(), b.timeLeft, helpButton, b.a11y, b.end, helpState)
-	b.obj = container.NewPadded(container.NewVBox(row, b.idle.Object(), b.warning.Object(), b.panel, b.confirm.obj))
+	content := container.NewPadded(container.NewVBox(row, b.idle.Object(), b.warning.Object(), b.panel, b.confirm.obj))
+	// At 200 % text on a small screen the bar with a panel open can be
+	// taller than the screen: it then stops at MaxHeight and scrolls.
+	b.obj = container.New(capHeight{content: content, max: &b.MaxHeight}, container.NewVScroll(content))
 	return b
+}
+
+// capHeight asks for its content's height up to *max (0: no limit) and
+// gives its one child, a scroll view of the content, all of its size.
+type capHeight struct {
+	content fyne.CanvasObject
+	max     *float32
+}
+
+func (c capHeight) MinSize([]fyne.CanvasObject) fyne.Size {
+	m := c.content.MinSize()
+	if *c.max > 0 {
+		m.Height = min(m.Height, *c.max)
+	}
+	return m
+}
+
+func (c capHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.Position{})
+	}
 }
 
 // Object returns the bar.
@@ -113,6 +141,17 @@ func (b *SessionBar) Forward() {
 		return
 	}
 	b.attention(b.help.button)
+}
+
+// Focus gives the keyboard focus to the answer a warning asks for, if
+// one is on show; the app calls it when the bar appears.
+func (b *SessionBar) Focus() {
+	switch {
+	case b.idle.Object().Visible():
+		b.env.focus(b.idle.here)
+	case b.warning.Object().Visible() && b.warning.extend.Visible():
+		b.env.focus(b.warning.extend)
+	}
 }
 
 // Announcement says the time left and what is being asked, if anything.
