@@ -157,7 +157,9 @@ func (c *Controls) change(set func(a *localapi.Accessibility)) {
 }
 
 func (c *Controls) setRate(delta int) {
-	c.change(func(a *localapi.Accessibility) { a.SpeechRate = speech.ClampRate(speech.ClampRate(a.SpeechRate) + delta) })
+	c.change(func(a *localapi.Accessibility) {
+		a.SpeechRate = speech.ClampRate(speech.ClampRate(a.SpeechRate) + delta)
+	})
 }
 
 func (c *Controls) ask(call func(context.Context) error) {

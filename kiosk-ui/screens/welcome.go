@@ -27,28 +27,28 @@ type Welcome struct {
 	help     *HelpIndicator
 	reserve  *ReserveForm
 
-	library, clock                 *widget.Label
-	speechHint                     *widget.Label
-	title, subtitle                *widget.Label
-	cardLabel, pinLabel            *widget.Label
-	loginHelp                      *widget.Label
-	card, pin                      *Entry
-	login                          *Button
-	otherWays                      *widget.Label
-	guestOpen, easy                *Button
-	guestTitle, guestLabel         *widget.Label
-	guestCode                      *Entry
-	guest                          *Button
-	guestBox                       fyne.CanvasObject
-	reservation, feedback          *widget.Label
-	pending                        bool
-	reserveOpen                    bool
-	easyOn                         bool                     // easy language (selkokieli, lättläst) for this visitor
-	forms                          fyne.CanvasObject        // the ways in, out of the reserve form's way
-	helpSlot                       *fyne.Container          // the top right corner, for the help buttons
-	feedbackText                   func(lang string) string // kept as a function so a language switch re-translates it
-	lastStatusRefusal              *localapi.Refusal
-	obj                            fyne.CanvasObject
+	library, clock         *widget.Label
+	speechHint             *widget.Label
+	title, subtitle        *widget.Label
+	cardLabel, pinLabel    *widget.Label
+	loginHelp              *widget.Label
+	card, pin              *Entry
+	login                  *Button
+	otherWays              *widget.Label
+	guestOpen, easy        *Button
+	guestTitle, guestLabel *widget.Label
+	guestCode              *Entry
+	guest                  *Button
+	guestBox               fyne.CanvasObject
+	reservation, feedback  *widget.Label
+	pending                bool
+	reserveOpen            bool
+	easyOn                 bool                     // easy language (selkokieli, lättläst) for this visitor
+	forms                  fyne.CanvasObject        // the ways in, out of the reserve form's way
+	helpSlot               *fyne.Container          // the top right corner, for the help buttons
+	feedbackText           func(lang string) string // kept as a function so a language switch re-translates it
+	lastStatusRefusal      *localapi.Refusal
+	obj                    fyne.CanvasObject
 }
 
 // easyKeys are the welcome texts that have an easy-language wording.

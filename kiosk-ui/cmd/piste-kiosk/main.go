@@ -12,9 +12,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
-	"log/slog"
 	"path/filepath"
 	"syscall"
 
