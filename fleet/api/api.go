@@ -20,6 +20,7 @@ import (
 	"piste/fleet/httpio"
 	"piste/fleet/hub"
 	"piste/fleet/policies"
+	"piste/fleet/mydata"
 	"piste/fleet/protocol"
 	"piste/fleet/staff"
 	"piste/fleet/store"
@@ -56,6 +57,8 @@ type API struct {
 	Audit       *audit.Log
 	// Visits serves visitor sessions, reservations and the queue.
 	Visits *visits.Service
+	// MyData keeps the settings visitors chose to have remembered.
+	MyData *mydata.Service
 
 	Store        *store.Store // enrollment and the agents' endpoints
 	Hub          *hub.Hub
@@ -108,6 +111,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/audit", a.role(RoleAdmin, a.audit))
 	mux.Handle("GET /api/v1/live", a.role(RoleAdmin, a.live))
 	a.registerVisits(mux)
+	a.registerMyData(mux)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: %s %s (see /api/v1/openapi.yaml)", r.Method, r.URL.Path)
 	})

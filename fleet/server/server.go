@@ -20,6 +20,7 @@ import (
 	"piste/fleet/httpio"
 	"piste/fleet/hub"
 	"piste/fleet/protocol"
+	"piste/fleet/mydata"
 	"piste/fleet/retention"
 	"piste/fleet/sip2"
 	"piste/fleet/store"
@@ -117,6 +118,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	a := api.New(st, h, log)
 	a.SecureCookie = useTLS
 	a.Visits = v
+	a.MyData = mydata.New(st)
 	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool}
 
 	mux := http.NewServeMux()
@@ -195,6 +197,7 @@ func (s *Server) Start() error {
 	s.stop = stop
 	go s.Visits.Run(ctx)
 	go retention.Run(ctx, s.Store, s.cfg.Retention, s.log)
+	go s.API.MyData.Run(ctx, time.Hour, s.log)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)

@@ -242,4 +242,15 @@ CREATE TABLE user_branches (
 	PRIMARY KEY (user_id, branch)
 );
 INSERT INTO user_branches (user_id, branch) SELECT id, branch FROM users WHERE branch IS NOT NULL AND branch != '';
+`,
+	// Schema 6: settings a visitor chose to have remembered (MyData), by
+	// the card's keyed hash only; deleted by the visitor or when unused.
+	`
+CREATE TABLE visitor_settings (
+	card_hash  TEXT PRIMARY KEY,
+	settings   TEXT NOT NULL,
+	updated_at INTEGER NOT NULL,
+	used_at    INTEGER NOT NULL
+);
+CREATE INDEX visitor_settings_used ON visitor_settings(used_at);
 `}
