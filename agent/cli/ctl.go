@@ -23,6 +23,10 @@ actions:
   reserve --card CARD --pin-stdin [--minutes N]
                           hold this PC for the card's next free slot
   extend | end
+  a11y [--text-scale N] [--contrast] [--speech] [--speech-rate WPM] [--language fi|sv|en]
+                          the visitor's choices, as the kiosk sets them
+  mydata                  what the fleet keeps for this card session, as JSON
+  remember | forget       keep the visitor's choices for their card, or delete them
 `
 
 func ctlCmd(args []string, stdio IO) error {
@@ -66,6 +70,11 @@ func ctlAction(ctx context.Context, c *localapi.Client, action string, args []st
 	pinStdin := fs.Bool("pin-stdin", false, "read the PIN from stdin (login)")
 	code := fs.String("code", "", "guest pass code (guest)")
 	minutes := fs.Int("minutes", 0, "length of the slot in minutes; 0 for the longest the policy allows (reserve)")
+	scale := fs.Int("text-scale", 100, "text size in percent, 100..200 (a11y)")
+	contrast := fs.Bool("contrast", false, "high contrast (a11y)")
+	speech := fs.Bool("speech", false, "speech on (a11y)")
+	rate := fs.Int("speech-rate", 0, "speech rate in words a minute, 80..320; 0 the default (a11y)")
+	lang := fs.String("language", "", "fi, sv or en (a11y)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -102,6 +111,24 @@ func ctlAction(ctx context.Context, c *localapi.Client, action string, args []st
 		return report(stdio, c.Extend(ctx), "session extended")
 	case "end":
 		return report(stdio, c.End(ctx), "session ending")
+	case "a11y":
+		if *lang != "" {
+			if err := c.SetLanguage(ctx, localapi.LanguageRequest{Language: *lang}); err != nil {
+				return err
+			}
+		}
+		a := localapi.Accessibility{TextScale: *scale, HighContrast: *contrast, Speech: *speech, SpeechRate: *rate}
+		return report(stdio, c.SetAccessibility(ctx, a), "choices set")
+	case "mydata", "remember", "forget":
+		call := map[string]func(context.Context) (localapi.MyData, error){
+			"mydata": c.MyData, "remember": c.RememberSettings, "forget": c.ForgetMyData}[action]
+		d, err := call(ctx)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(stdio.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(d)
 	}
 	return usageErr("unknown ctl action %q\n%s", action, ctlUsage)
 }

@@ -67,6 +67,9 @@ func NewHandler(c Controller) http.Handler {
 			return c.RequestHelp(ctx, *req)
 		})},
 	}
+	for path, rt := range myDataRoutes(c) {
+		routes[path] = rt
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt, ok := routes[r.URL.Path]
 		if !ok {

@@ -29,6 +29,10 @@ type Agent interface {
 	SetLanguage(ctx context.Context, req localapi.LanguageRequest) error
 	SetAccessibility(ctx context.Context, req localapi.Accessibility) error
 	RequestHelp(ctx context.Context, req localapi.HelpRequest) error
+	// The visitor's remembered settings (localapi.MyDataController).
+	MyData(ctx context.Context) (localapi.MyData, error)
+	RememberSettings(ctx context.Context) (localapi.MyData, error)
+	ForgetMyData(ctx context.Context) (localapi.MyData, error)
 }
 
 // intentTimeout bounds one intent; a login may wait for the library system.

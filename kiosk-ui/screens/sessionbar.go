@@ -28,7 +28,8 @@ type SessionBar struct {
 	warning  *Warning
 	idle     *IdleWarning
 	controls *Controls
-	panel    fyne.CanvasObject // accessibility controls, hidden until asked for
+	mydata   *MyDataPanel
+	panel    fyne.CanvasObject // accessibility controls and remembered settings, hidden until asked for
 	confirm  *endConfirm
 	obj      fyne.CanvasObject
 	// OnResize is called when the bar grows or shrinks (a panel opened or
@@ -51,7 +52,9 @@ func NewSessionBar(env *Env) *SessionBar {
 	b.end = newButton(env, b.askEnd)
 	b.end.Importance = widget.DangerImportance
 	b.confirm = newEndConfirm(env, b.closeConfirm)
-	b.panel = b.controls.Object()
+	b.mydata = NewMyDataPanel(env)
+	b.mydata.OnChange = b.resized
+	b.panel = container.NewVBox(b.controls.Object(), b.mydata.Object())
 	b.panel.Hide()
 	helpButton, helpState := b.help.Parts()
 	// The help state comes last: when it is long, it is what wraps to a row of its own.
@@ -99,6 +102,7 @@ func (b *SessionBar) Update(st localapi.Status) {
 	b.warning.Update(st)
 	b.idle.Update(st)
 	b.controls.Update(st)
+	b.mydata.Update(st)
 	b.confirm.update(lang)
 	b.a11y.SetText(i18n.T(lang, "a11y.title"))
 	b.end.SetText(i18n.T(lang, "session.end"))
