@@ -101,9 +101,12 @@ type Reservation struct {
 
 // Message is a text an admin sent to the terminal.
 type Message struct {
-	ID   string    `json:"id"`
-	Text string    `json:"text"`
-	At   time.Time `json:"at"`
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	// Texts is the message per language; the kiosk shows the visitor's
+	// (protocol.MessageText).
+	Texts map[string]string `json:"texts,omitempty"`
+	At    time.Time         `json:"at"`
 }
 
 // Refusal codes (see protocol.RefusalCode): each has its own translated

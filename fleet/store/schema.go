@@ -245,6 +245,7 @@ INSERT INTO user_branches (user_id, branch) SELECT id, branch FROM users WHERE b
 `,
 	// Schema 6: settings a visitor chose to have remembered (MyData), by
 	// the card's keyed hash only; deleted by the visitor or when unused.
+	// A message to a terminal may carry a text per language (JSON).
 	`
 CREATE TABLE visitor_settings (
 	card_hash  TEXT PRIMARY KEY,
@@ -253,4 +254,5 @@ CREATE TABLE visitor_settings (
 	used_at    INTEGER NOT NULL
 );
 CREATE INDEX visitor_settings_used ON visitor_settings(used_at);
+ALTER TABLE commands ADD COLUMN texts TEXT NOT NULL DEFAULT '';
 `}

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"piste/agent/localapi"
+	"piste/fleet/protocol"
 	"piste/kiosk-ui/i18n"
 )
 
@@ -49,7 +50,7 @@ func (m *Message) Update(st localapi.Status) {
 		return
 	}
 	setText(m.title, i18n.T(lang, "message.title"))
-	setText(m.text, msg.Text)
+	setText(m.text, protocol.MessageText(msg.Text, msg.Texts, lang))
 	m.ok.SetText(i18n.T(lang, "message.ok"))
 	if m.shownID != msg.ID {
 		m.setShown(msg.ID)
