@@ -120,4 +120,17 @@ func TestStaffPagesPassAxe(t *testing.T) {
 			})
 		}
 	}
+
+	// A status change on the live list reaches screen readers through a
+	// polite live region, and the page still passes with it in place.
+	t.Run("live list announces", func(t *testing.T) {
+		do(t, admin, chromedp.Navigate(base+"/?lang=en"), chromedp.WaitVisible(chromedp.ID("terminals")))
+		waitJS(t, admin, `document.getElementById('live').dataset.state === 'live'`, "live indicator")
+		pc.state("out_of_service", "wipe could not be verified")
+		waitJS(t, admin, `(() => { const r = document.querySelector('[role=status][aria-live=polite]');
+			return !!r && r.textContent.startsWith('kallio-pc-01: '); })()`, "the status change announced")
+		for _, v := range runAxe(t, admin, script) {
+			t.Errorf("/ with an announcement: %s (%s)", v.ID, v.Help)
+		}
+	})
 }
