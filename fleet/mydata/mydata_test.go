@@ -90,3 +90,28 @@ func TestUnusedSettingsExpire(t *testing.T) {
 	_, err = f.st.VisitorSettings(ctx, "hash-b")
 	assert.NoError(t, err, "used within the time: kept")
 }
+
+// BenchmarkShow is the look-up of remembered settings at a card login.
+func BenchmarkShow(b *testing.B) {
+	st, err := store.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	f := &fixture{st: st, now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	f.svc = New(st)
+	f.svc.Now = func() time.Time { return f.now }
+	ctx := context.Background()
+	if _, err := st.GrantSession(ctx, store.VisitorSession{ID: "s", TerminalID: "t1", Branch: "kallio", Kind: string(protocol.SessionCard),
+		CardHash: "h", Day: "2026-03-02", GrantedAt: f.now, EndsAt: f.now.Add(time.Hour)}, func(int) (int, error) { return 60, nil }); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := f.svc.Remember(ctx, "t1", "s", settings); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := f.svc.Show(ctx, "t1", "s"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -167,3 +167,18 @@ func TestEspeakReportsAMissingProgram(t *testing.T) {
 	err := Espeak{Path: filepath.Join(t.TempDir(), "no-espeak")}.Speak(context.Background(), Utterance{Lang: "fi", Text: "x"})
 	assert.ErrorContains(t, err, "start espeak-ng")
 }
+
+// BenchmarkEspeakUtterance is the time from a sentence to its sound in a
+// file: the delay a visitor hears after moving the focus.
+func BenchmarkEspeakUtterance(b *testing.B) {
+	if err := (Espeak{}).Available(); err != nil {
+		b.Skip("espeak-ng is not installed:", err)
+	}
+	e := Espeak{WAVFile: filepath.Join(b.TempDir(), "b.wav")}
+	u := Utterance{Lang: "fi", Text: "Kirjastokortin numero, kirjoituskenttä", Rate: DefaultRate}
+	for b.Loop() {
+		if err := e.Speak(context.Background(), u); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -32,3 +32,14 @@ func TestGoldenImages(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRenderWelcome200 renders the fullest welcome screen at 200 %
+// text and high contrast through the whole app: a theme change redraws
+// every widget like this.
+func BenchmarkRenderWelcome200(b *testing.B) {
+	st := All()[1].Status("fi")
+	st.Accessibility = localapi.Accessibility{TextScale: 200, HighContrast: true}
+	for b.Loop() {
+		Render(st, Display)
+	}
+}
