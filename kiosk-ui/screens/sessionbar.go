@@ -29,6 +29,7 @@ type SessionBar struct {
 	idle     *IdleWarning
 	controls *Controls
 	mydata   *MyDataPanel
+	helpSlot *fyne.Container   // the help buttons' place in the row
 	panel    fyne.CanvasObject // accessibility controls and remembered settings, hidden until asked for
 	confirm  *endConfirm
 	obj      fyne.CanvasObject
@@ -58,7 +59,9 @@ func NewSessionBar(env *Env) *SessionBar {
 	b.panel.Hide()
 	helpButton, helpState := b.help.Parts()
 	// The help state comes last: when it is long, it is what wraps to a row of its own.
-	row := container.New(layout.NewRowWrapLayout(), b.timeLeft, helpButton, b.a11y, b.end, helpState)
+	// The help buttons share one place in the row (HelpSlot), right after the time.
+	b.helpSlot = container.NewHBox(helpButton)
+	row := container.New(layout.NewRowWrapLayout(), b.timeLeft, b.helpSlot, b.a11y, b.end, helpState)
 	content := container.NewPadded(container.NewVBox(row, b.idle.Object(), b.warning.Object(), b.panel, b.confirm.obj))
 	// At 200 % text on a small screen the bar with a panel open can be
 	// taller than the screen: it then stops at MaxHeight and scrolls.
@@ -146,6 +149,9 @@ func (b *SessionBar) Forward() {
 	}
 	b.attention(b.help.button)
 }
+
+// HelpSlot is the help buttons' place in the bar's row, after the time.
+func (b *SessionBar) HelpSlot() *fyne.Container { return b.helpSlot }
 
 // Focus gives the keyboard focus to the answer a warning asks for, if
 // one is on show; the app calls it when the bar appears.
@@ -291,7 +297,7 @@ func (c *endConfirm) endSession() {
 func (b *SessionBar) PreferredWidth() float32 {
 	pad := theme.Padding()
 	w := 4 * pad
-	for _, o := range []fyne.CanvasObject{b.timeLeft, b.help.button, b.a11y, b.end, b.help.state} {
+	for _, o := range []fyne.CanvasObject{b.timeLeft, b.helpSlot, b.a11y, b.end, b.help.state} {
 		if o.Visible() {
 			w += o.MinSize().Width + pad
 		}
