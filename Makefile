@@ -13,7 +13,10 @@ N ?= 10000
 FYNE_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 # cron, at and CUPS let the wipe tests plant and remove a visitor's jobs.
 TEST_PKGS := chromium xvfb cron at cups-client cups-daemon e2fsprogs keyutils fuse3 bindfs
+# espeak-ng speaks the kiosk's screens; xdotool presses the kiosk-wide key from outside it.
+TEST_PKGS += espeak-ng xdotool
 
+.PHONY: deps-npm bench-a11y
 .PHONY: all build demo test vet bench-fleet bench-help bench-login bench-wipe screenshots deps deps-test clean fmt
 
 all: build
@@ -39,8 +42,12 @@ demo: build
 vet:
 	$(GO) vet ./...
 
+## deps-npm: axe-core for the browser tests' accessibility check (testing/browser/package.json).
+deps-npm:
+	@test -f testing/browser/node_modules/axe-core/axe.min.js || (cd testing/browser && npm ci --no-audit --no-fund)
+
 ## test: gofmt, go mod tidy, vet, all tests with the race detector (browser and UI tests included), the Windows agent build.
-test: deps-test
+test: deps-test deps-npm
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; $(GO) mod tidy -diff; exit 1; }
 	$(GO) vet ./...
@@ -74,3 +81,7 @@ fmt:
 
 clean:
 	rm -rf $(BIN) $(DEMO_DATA)
+
+## bench-a11y: an espeak-ng utterance, a kiosk screen rendered through the app at 200 %, and the fleet's remembered-settings look-up.
+bench-a11y: deps-test
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./kiosk-ui/speech ./kiosk-ui/internal/shots ./fleet/mydata

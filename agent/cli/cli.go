@@ -18,6 +18,7 @@ import (
 
 	"piste/agent/config"
 	"piste/agent/daemon"
+	"piste/agent/desktop"
 	"piste/agent/enroll"
 	"piste/fleet/protocol"
 )
@@ -175,6 +176,7 @@ type runFlags struct {
 	powerDryRun bool
 	verbose     bool
 	kioskUser   string
+	desktopDir  string
 }
 
 func (r *runFlags) register(fs *flag.FlagSet) {
@@ -183,6 +185,7 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&r.powerDryRun, "power-dry-run", false, "log reboot/shutdown commands instead of running them")
 	fs.BoolVar(&r.verbose, "v", false, "log debug detail")
 	fs.StringVar(&r.kioskUser, "kiosk-user", "", "OS account whose session runs the kiosk UI (may use the local socket)")
+	fs.StringVar(&r.desktopDir, "desktop-dir", "", "directory for the visitor desktop's accessibility settings (see docs/accessibility.md); empty leaves the desktop alone")
 }
 
 func (r *runFlags) args() []string {
@@ -198,6 +201,9 @@ func (r *runFlags) args() []string {
 	}
 	if r.kioskUser != "" {
 		a = append(a, "--kiosk-user", r.kioskUser)
+	}
+	if r.desktopDir != "" {
+		a = append(a, "--desktop-dir", r.desktopDir)
 	}
 	return a
 }
@@ -244,8 +250,12 @@ func runDaemon(ctx context.Context, rf runFlags, logTo io.Writer) error {
 	}
 	log.Info("local config", "file", local.File, "visitor_accounts", local.VisitorAccounts,
 		"skeletons", local.Skeletons, "extra_paths", local.ExtraPaths)
-	d, err := daemon.New(daemon.Options{StateDir: rf.state, Version: Version, Log: log, PowerDryRun: rf.powerDryRun,
-		KioskUser: rf.kioskUser, Local: &local})
+	opts := daemon.Options{StateDir: rf.state, Version: Version, Log: log, PowerDryRun: rf.powerDryRun,
+		KioskUser: rf.kioskUser, Local: &local}
+	if rf.desktopDir != "" {
+		opts.Desktop = desktop.Files{Dir: rf.desktopDir}
+	}
+	d, err := daemon.New(opts)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,10 @@ actions:
                           ask a volunteer for help (topics: the policy's help.topics)
   help --cancel           withdraw the help request
   help-say --text TEXT    write to the volunteer
+  a11y [--text-scale N] [--contrast] [--speech] [--speech-rate WPM] [--language fi|sv|en]
+                          the visitor's choices, as the kiosk sets them
+  mydata                  what the fleet keeps for this card session, as JSON
+  remember | forget       keep the visitor's choices for their card, or delete them
 `
 
 func ctlCmd(args []string, stdio IO) error {
@@ -75,6 +79,11 @@ func ctlAction(ctx context.Context, c *localapi.Client, action string, args []st
 	note := fs.String("note", "", "a short note for the volunteer (help)")
 	cancelHelp := fs.Bool("cancel", false, "withdraw the help request (help)")
 	text := fs.String("text", "", "message to the volunteer (help-say)")
+	scale := fs.Int("text-scale", 100, "text size in percent, 100..200 (a11y)")
+	contrast := fs.Bool("contrast", false, "high contrast (a11y)")
+	speech := fs.Bool("speech", false, "speech on (a11y)")
+	rate := fs.Int("speech-rate", 0, "speech rate in words a minute, 80..320; 0 the default (a11y)")
+	language := fs.String("language", "", "fi, sv or en (a11y)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -118,6 +127,24 @@ func ctlAction(ctx context.Context, c *localapi.Client, action string, args []st
 			return usageErr("help-say needs --text TEXT")
 		}
 		return report(stdio, c.SayHelp(ctx, localapi.HelpMessageRequest{Text: *text}), "sent")
+	case "a11y":
+		if *language != "" {
+			if err := c.SetLanguage(ctx, localapi.LanguageRequest{Language: *language}); err != nil {
+				return err
+			}
+		}
+		a := localapi.Accessibility{TextScale: *scale, HighContrast: *contrast, Speech: *speech, SpeechRate: *rate}
+		return report(stdio, c.SetAccessibility(ctx, a), "choices set")
+	case "mydata", "remember", "forget":
+		call := map[string]func(context.Context) (localapi.MyData, error){
+			"mydata": c.MyData, "remember": c.RememberSettings, "forget": c.ForgetMyData}[action]
+		d, err := call(ctx)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(stdio.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(d)
 	}
 	return usageErr("unknown ctl action %q\n%s", action, ctlUsage)
 }

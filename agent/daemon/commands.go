@@ -32,7 +32,7 @@ func (d *Daemon) execute(cmd protocol.Command) error {
 	switch cmd.Type {
 	case protocol.CommandMessage:
 		d.update(func(s *localapi.Status) {
-			s.Message = &localapi.Message{ID: cmd.ID, Text: cmd.Text, At: time.Now().UTC()}
+			s.Message = &localapi.Message{ID: cmd.ID, Text: cmd.Text, Texts: cmd.Texts, At: time.Now().UTC()}
 		})
 		return nil
 	case protocol.CommandLock:

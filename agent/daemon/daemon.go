@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"piste/agent/config"
+	"piste/agent/desktop"
 	"piste/agent/health"
 	"piste/agent/link"
 	"piste/agent/localapi"
@@ -49,6 +50,10 @@ type Options struct {
 	// Local is the terminal's own config: the visitor accounts, skeletons
 	// and extra paths a policy may choose from. nil means config.Default.
 	Local *config.Config
+	// Desktop applies the visitor's accessibility choices to their desktop
+	// session (text size, contrast, magnifier, screen reader); nil leaves
+	// the desktop alone.
+	Desktop desktop.Applier
 }
 
 // Daemon is one running agent.
@@ -71,6 +76,8 @@ type Daemon struct {
 	watchers     map[chan localapi.Status]struct{}
 	policyReport string // the last policy result sent to the fleet
 	helpClosedAt time.Time
+	desktopSet   desktop.Settings
+	desktopCh    chan desktop.Settings // the newest settings for the desktop, applied in order by one goroutine
 }
 
 // New loads the state dir and opens the outbox.
@@ -93,6 +100,9 @@ func New(opts Options) (*Daemon, error) {
 	d := &Daemon{opts: opts, cfg: cfg, outbox: ob, health: health.NewSampler(), log: opts.Log,
 		heartbeat: make(chan time.Duration, 1), restart: make(chan struct{}, 1),
 		watchers: map[chan localapi.Status]struct{}{}}
+	if opts.Desktop != nil {
+		d.desktopCh = make(chan desktop.Settings, 1)
+	}
 	d.status = localapi.Status{State: localapi.StateIdle, TerminalID: cfg.TerminalID, Name: cfg.Name,
 		Kind: cfg.Kind, Version: opts.Version, Link: localapi.Link{Server: cfg.Server}}
 	d.local = config.Default()
@@ -156,6 +166,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer d.session.Wait()
 	d.session.Start()
 	run(func() { d.tick(ctx) })
+	if d.desktopCh != nil {
+		run(func() { d.runDesktop(ctx) })
+	}
 	run(func() {
 		if err := d.link.Run(ctx); errors.Is(err, link.ErrRevoked) {
 			d.session.OutOfService("revoked")

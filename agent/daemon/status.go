@@ -18,6 +18,7 @@ func (d *Daemon) update(fn func(*localapi.Status)) {
 	d.mu.Lock()
 	fn(&d.status)
 	s := d.status
+	d.followDesktopLocked(s)
 	for ch := range d.watchers {
 		select { // a slow watcher skips to the newest status
 		case <-ch:

@@ -11,7 +11,11 @@ import (
 
 // Login starts a library-card session.
 func (d *Daemon) Login(ctx context.Context, req localapi.LoginRequest) error {
-	return d.session.Login(ctx, req.Card, req.PIN)
+	if err := d.session.Login(ctx, req.Card, req.PIN); err != nil {
+		return err
+	}
+	d.applyRemembered(ctx) // the settings the visitor chose to have follow them
+	return nil
 }
 
 // Guest starts a guest-pass session.

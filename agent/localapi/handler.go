@@ -60,6 +60,9 @@ func NewHandler(c Controller) http.Handler {
 			return c.SetLanguage(ctx, *req)
 		})},
 		"/v1/accessibility": {http.MethodPost, intent(false, func(ctx context.Context, c Controller, req *Accessibility) error {
+			if err := req.Validate(); err != nil {
+				return err
+			}
 			return c.SetAccessibility(ctx, *req)
 		})},
 		"/v1/help": {http.MethodPost, intent(true, func(ctx context.Context, c Controller, req *HelpRequest) error {
@@ -71,6 +74,9 @@ func NewHandler(c Controller) http.Handler {
 		"/v1/help/messages": {http.MethodPost, intent(false, func(ctx context.Context, c Controller, req *HelpMessageRequest) error {
 			return c.SayHelp(ctx, *req)
 		})},
+	}
+	for path, rt := range myDataRoutes(c) {
+		routes[path] = rt
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt, ok := routes[r.URL.Path]

@@ -33,6 +33,7 @@ type Status struct {
 	Reason        string                `json:"reason,omitempty"` // why out_of_service: "locked", "wipe_failed", ...
 	TerminalID    string                `json:"terminal_id,omitempty"`
 	Name          string                `json:"name,omitempty"`
+	Library       string                `json:"library,omitempty"` // the library's name for the welcome screen (policy library.name)
 	Kind          protocol.TerminalKind `json:"kind,omitempty"`
 	Version       string                `json:"version"`
 	Language      string                `json:"language"` // fi | sv | en
@@ -81,6 +82,15 @@ type IdleWarning struct {
 type Accessibility struct {
 	TextScale    int  `json:"text_scale"` // percent, 100..200
 	HighContrast bool `json:"high_contrast"`
+	// Speech makes the kiosk say its screens aloud (F1), at SpeechRate
+	// words per minute (0: the default).
+	Speech     bool `json:"speech,omitempty"`
+	SpeechRate int  `json:"speech_rate,omitempty"`
+	// Magnifier and ScreenReader turn on the visitor desktop's screen
+	// magnifier and screen reader (Orca); text size and contrast apply to
+	// the desktop too (see agent/desktop).
+	Magnifier    bool `json:"magnifier,omitempty"`
+	ScreenReader bool `json:"screen_reader,omitempty"`
 }
 
 // Reservation is an upcoming or current reservation of this PC.
@@ -92,9 +102,12 @@ type Reservation struct {
 
 // Message is a text an admin sent to the terminal.
 type Message struct {
-	ID   string    `json:"id"`
-	Text string    `json:"text"`
-	At   time.Time `json:"at"`
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	// Texts is the message per language; the kiosk shows the visitor's
+	// (protocol.MessageText).
+	Texts map[string]string `json:"texts,omitempty"`
+	At    time.Time         `json:"at"`
 }
 
 // Refusal codes (see protocol.RefusalCode): each has its own translated

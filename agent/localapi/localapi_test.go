@@ -181,6 +181,8 @@ func TestGarbageGetsClearErrors(t *testing.T) {
 		{"not json", "POST", "/v1/login", "card=1&pin=2", 400, localapi.CodeBadRequest, "not valid JSON"},
 		{"truncated", "POST", "/v1/login", `{"card":"1","pin":`, 400, localapi.CodeBadRequest, "middle"},
 		{"wrong type", "POST", "/v1/accessibility", `{"text_scale":"big"}`, 400, localapi.CodeBadRequest, `"text_scale"`},
+		{"text scale out of range", "POST", "/v1/accessibility", `{"text_scale":900}`, 400, localapi.CodeBadRequest, "text_scale must be between 100 and 200"},
+		{"speech rate out of range", "POST", "/v1/accessibility", `{"text_scale":100,"speech":true,"speech_rate":5}`, 400, localapi.CodeBadRequest, "speech_rate"},
 		{"array not object", "POST", "/v1/guest", `["G-1"]`, 400, localapi.CodeBadRequest, "JSON object"},
 		{"unknown field", "POST", "/v1/login", `{"card":"1","pin":"2","admin":true}`, 400, localapi.CodeUnknownField, `"admin"`},
 		{"two objects", "POST", "/v1/language", `{"language":"fi"}{"language":"sv"}`, 400, localapi.CodeBadRequest, "after the JSON object"},

@@ -166,6 +166,7 @@ func (m *Machine) SetPolicy(p policy.Policy) {
 	defer m.mu.Unlock()
 	m.pol = p
 	m.tickLocked(m.cfg.Clock.Now())
+	m.publishLocked(false) // the library's name may have changed
 }
 
 // Policy returns the policy in force.
@@ -594,6 +595,7 @@ func (m *Machine) publishLocked(first bool) {
 	}
 	m.cfg.Publish(func(st *localapi.Status) {
 		st.State, st.Reason, st.Session, st.Reservation, st.Refusal = m.state, m.reason, view, res, ref
+		st.Library = m.pol.Library.Name
 		if first {
 			m.resetChoices(st)
 		}

@@ -20,6 +20,7 @@ import (
 	"piste/fleet/help"
 	"piste/fleet/httpio"
 	"piste/fleet/hub"
+	"piste/fleet/mydata"
 	"piste/fleet/policies"
 	"piste/fleet/protocol"
 	"piste/fleet/staff"
@@ -59,6 +60,8 @@ type API struct {
 	Visits *visits.Service
 	// Help serves digital support: help requests, duty, statistics.
 	Help *help.Service
+	// MyData keeps the settings visitors chose to have remembered.
+	MyData *mydata.Service
 
 	Store        *store.Store // enrollment and the agents' endpoints
 	Hub          *hub.Hub
@@ -114,6 +117,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/live", a.role(RoleAdmin, a.live))
 	a.registerVisits(mux)
 	a.registerHelp(mux)
+	a.registerMyData(mux)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: %s %s (see /api/v1/openapi.yaml)", r.Method, r.URL.Path)
 	})

@@ -9,9 +9,10 @@ import (
 )
 
 type commandRequest struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
-	TTL  string `json:"ttl"`
+	Type  string            `json:"type"`
+	Text  string            `json:"text"`
+	Texts map[string]string `json:"texts"` // a message per language: fi, sv, en
+	TTL   string            `json:"ttl"`
 }
 
 func (a *API) sendCommand(w http.ResponseWriter, r *http.Request) {
@@ -24,7 +25,7 @@ func (a *API) sendCommand(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	cmd := terminals.CommandRequest{Type: req.Type, Text: req.Text}
+	cmd := terminals.CommandRequest{Type: req.Type, Text: req.Text, Texts: req.Texts}
 	if req.TTL != "" {
 		d, err := time.ParseDuration(req.TTL)
 		if err != nil || d <= 0 || d > 30*24*time.Hour {

@@ -304,7 +304,7 @@ func (c *conn) sendPending() {
 }
 
 func wireCommand(cmd store.Command) protocol.Command {
-	return protocol.Command{ID: cmd.ID, Type: cmd.Type, Text: cmd.Text, CreatedAt: cmd.CreatedAt, ExpiresAt: cmd.ExpiresAt}
+	return protocol.Command{ID: cmd.ID, Type: cmd.Type, Text: cmd.Text, Texts: cmd.Texts, CreatedAt: cmd.CreatedAt, ExpiresAt: cmd.ExpiresAt}
 }
 
 func (c *conn) sendCommand(cmd store.Command) {

@@ -134,11 +134,14 @@ type Ack struct {
 
 // Command is the body of a command frame.
 type Command struct {
-	ID        string    `json:"id"`
-	Type      string    `json:"type"`
-	Text      string    `json:"text,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	Text string `json:"text,omitempty"`
+	// Texts is a message's text per language (fi, sv, en); the kiosk shows
+	// the visitor's, else Text. See MessageText.
+	Texts     map[string]string `json:"texts,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	ExpiresAt time.Time         `json:"expires_at"`
 }
 
 // CommandResult is the data of a command_result event.

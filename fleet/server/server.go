@@ -19,6 +19,7 @@ import (
 	"piste/fleet/changes"
 	"piste/fleet/httpio"
 	"piste/fleet/hub"
+	"piste/fleet/mydata"
 	"piste/fleet/protocol"
 	"piste/fleet/retention"
 	"piste/fleet/sip2"
@@ -118,6 +119,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	a.SecureCookie = useTLS
 	a.Visits = v
 	a.Help = newHelp(st, v, h, bus, a, log)
+	a.MyData = mydata.New(st)
 	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool}
 
 	mux := http.NewServeMux()
@@ -197,6 +199,7 @@ func (s *Server) Start() error {
 	go s.Visits.Run(ctx)
 	go s.API.Help.Run(ctx, s.Changes)
 	go retention.Run(ctx, s.Store, s.cfg.Retention, s.log)
+	go s.API.MyData.Run(ctx, time.Hour, s.log)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)

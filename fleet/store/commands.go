@@ -23,6 +23,7 @@ type Command struct {
 	TerminalID  string    `json:"terminal_id"`
 	Type        string    `json:"type"`
 	Text        string    `json:"text,omitempty"`
+	Texts       Texts     `json:"texts,omitempty"` // a message's text per language
 	Status      string    `json:"status"`
 	CreatedBy   string    `json:"created_by"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -35,21 +36,23 @@ type Command struct {
 // AddCommand queues a command.
 func (s *Store) AddCommand(ctx context.Context, c Command) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO commands
-		(id, terminal_id, type, text, status, created_by, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.TerminalID, c.Type, c.Text, CommandQueued, c.CreatedBy, ms(c.CreatedAt), ms(c.ExpiresAt))
+		(id, terminal_id, type, text, texts, status, created_by, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.TerminalID, c.Type, c.Text, c.Texts.column(), CommandQueued, c.CreatedBy, ms(c.CreatedAt), ms(c.ExpiresAt))
 	return err
 }
 
-const commandSelect = `SELECT id, terminal_id, type, text, status, created_by, created_at,
+const commandSelect = `SELECT id, terminal_id, type, text, texts, status, created_by, created_at,
 	expires_at, delivered_at, finished_at, error FROM commands`
 
 func scanCommand(sc interface{ Scan(...any) error }) (Command, error) {
 	var c Command
 	var created, expires int64
 	var delivered, finished sql.NullInt64
-	err := sc.Scan(&c.ID, &c.TerminalID, &c.Type, &c.Text, &c.Status, &c.CreatedBy,
+	var texts string
+	err := sc.Scan(&c.ID, &c.TerminalID, &c.Type, &c.Text, &texts, &c.Status, &c.CreatedBy,
 		&created, &expires, &delivered, &finished, &c.Error)
+	c.Texts = textsFromColumn(texts)
 	c.CreatedAt, c.ExpiresAt = fromMS(created), fromMS(expires)
 	c.DeliveredAt, c.FinishedAt = nullMS(delivered), nullMS(finished)
 	return c, err

@@ -289,4 +289,17 @@ CREATE TABLE help_duty (
 );
 CREATE INDEX help_duty_open ON help_duty(ended_at, branch);
 CREATE INDEX help_duty_user ON help_duty(user_id, ended_at);
+`,
+	// Schema 7: settings a visitor chose to have remembered (MyData), by
+	// the card's keyed hash only; deleted by the visitor or when unused.
+	// A message to a terminal may carry a text per language (JSON).
+	`
+CREATE TABLE visitor_settings (
+	card_hash  TEXT PRIMARY KEY,
+	settings   TEXT NOT NULL,
+	updated_at INTEGER NOT NULL,
+	used_at    INTEGER NOT NULL
+);
+CREATE INDEX visitor_settings_used ON visitor_settings(used_at);
+ALTER TABLE commands ADD COLUMN texts TEXT NOT NULL DEFAULT '';
 `}

@@ -23,15 +23,21 @@ const maxMessageRunes = 500
 type CommandRequest struct {
 	Type string
 	Text string
-	TTL  time.Duration // 0: the service's default
+	// Texts is a message's text per language; a message needs Text or
+	// Texts, and Text is shown in a language Texts lacks.
+	Texts map[string]string
+	TTL   time.Duration // 0: the service's default
 }
 
 func (req CommandRequest) check() error {
 	if !slices.Contains(protocol.CommandTypes, req.Type) {
 		return fault.Field("type", "type must be one of %v, got %q", protocol.CommandTypes, req.Type)
 	}
-	if req.Type == protocol.CommandMessage && req.Text == "" {
-		return fault.Field("text", "a message command needs text")
+	if req.Type == protocol.CommandMessage && req.Text == "" && len(req.Texts) == 0 {
+		return fault.Field("text", "a message command needs text, or texts per language")
+	}
+	if err := protocol.CheckMessageTexts(req.Texts, maxMessageRunes); err != nil {
+		return fault.Field("texts", "%v", err)
 	}
 	if utf8.RuneCountInString(req.Text) > maxMessageRunes || !utf8.ValidString(req.Text) {
 		return fault.Field("text", "text must be valid UTF-8 of at most %d characters", maxMessageRunes)
@@ -59,7 +65,7 @@ func (s *Service) SendCommand(ctx context.Context, m staff.Member, id string, re
 		ttl = s.DefaultCommandTTL
 	}
 	now := s.Now()
-	cmd := store.Command{ID: "c-" + auth.NewID(8), TerminalID: t.ID, Type: req.Type, Text: req.Text,
+	cmd := store.Command{ID: "c-" + auth.NewID(8), TerminalID: t.ID, Type: req.Type, Text: req.Text, Texts: req.Texts,
 		Status: store.CommandQueued, CreatedBy: m.Name, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	if err := s.Store.AddCommand(ctx, cmd); err != nil {
 		return cmd, fmt.Errorf("terminals: queue %s for %s: %w", req.Type, t.ID, err)

@@ -9,6 +9,7 @@ import (
 	"piste/fleet/httpio"
 	"piste/fleet/staff"
 	"piste/fleet/store"
+	"piste/fleet/web/i18n"
 )
 
 // GuestPassForm is the guest-pass page: the form, and a batch once made.
@@ -28,7 +29,7 @@ func (p *Pages) guestPassForm(w http.ResponseWriter, r *http.Request, u staff.Me
 		return
 	}
 	f := GuestPassForm{Branches: branches, Count: 10, Minutes: 60, Days: 30}
-	p.render(w, r, http.StatusOK, "guestpasses", view{Title: "Guest passes", User: u, Data: f})
+	p.render(w, r, http.StatusOK, "guestpasses", view{Title: "guestpasses.title", User: u, Data: f})
 }
 
 // guestPassBatch makes a batch from the posted form and shows it as cards
@@ -50,9 +51,9 @@ func (p *Pages) guestPassBatch(w http.ResponseWriter, r *http.Request, u staff.M
 	f.Count, _ = strconv.Atoi(r.PostFormValue("count"))
 	f.Minutes, _ = strconv.Atoi(r.PostFormValue("minutes"))
 	f.Days, _ = strconv.Atoi(r.PostFormValue("days"))
-	v := view{Title: "Guest passes", User: u, Data: &f}
+	v := view{Title: "guestpasses.title", User: u, Data: &f}
 	if f.Days < 1 || f.Days > 365 {
-		v.Error = "Valid for: give 1 to 365 days."
+		v.Error = "guestpasses.err_days"
 		p.render(w, r, http.StatusBadRequest, "guestpasses", v)
 		return
 	}
@@ -63,7 +64,8 @@ func (p *Pages) guestPassBatch(w http.ResponseWriter, r *http.Request, u staff.M
 		return
 	}
 	if err != nil {
-		v.Error = "The passes were not made: " + err.Error() + "."
+		lang, _ := i18n.FromRequest(r)
+		v.Error = i18n.Catalog.T(lang, "guestpasses.err_not_made", err.Error())
 		p.render(w, r, http.StatusBadRequest, "guestpasses", v)
 		return
 	}

@@ -175,6 +175,9 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name 
 	if i18n.Catalog.Has(v.Lang, v.Title) {
 		v.Title = i18n.Catalog.T(v.Lang, v.Title)
 	}
+	if i18n.Catalog.Has(v.Lang, v.Error) {
+		v.Error = i18n.Catalog.T(v.Lang, v.Error)
+	}
 	var buf bytes.Buffer
 	if err := p.tmpl[v.Lang][name].ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		p.Log.Error("render page", "page", name, "err", err)
@@ -202,7 +205,7 @@ func (p *Pages) admin(next func(http.ResponseWriter, *http.Request, staff.Member
 			return
 		}
 		if u.Need(staff.RoleAdmin) != nil {
-			p.render(w, r, http.StatusForbidden, "noadmin", view{Title: "No pages for your role", User: u})
+			p.render(w, r, http.StatusForbidden, "noadmin", view{Title: "staff.noadmin.page_title", User: u})
 			return
 		}
 		next(w, r, u)
@@ -259,15 +262,15 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	p.render(w, r, http.StatusOK, "login", view{Title: "Log in", Script: "login.js", Data: next})
+	p.render(w, r, http.StatusOK, "login", view{Title: "staff.login.title", Script: "login.js", Data: next})
 }
 
 // loginWithoutScript answers the login form posted by a browser that did
 // not run login.js, which talks to the JSON login: there is one login path,
 // with one rate limit, not two.
 func (p *Pages) loginWithoutScript(w http.ResponseWriter, r *http.Request) {
-	p.render(w, r, http.StatusBadRequest, "login", view{Title: "Log in", Script: "login.js", Data: "/",
-		Error: "Logging in needs JavaScript: turn it on for this site, or use a browser that has it."})
+	p.render(w, r, http.StatusBadRequest, "login", view{Title: "staff.login.title", Script: "login.js", Data: "/",
+		Error: "staff.login.needs_js"})
 }
 
 // logout ends the session server-side, so the page needs no script for it.
@@ -294,5 +297,5 @@ func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p.render(w, r, http.StatusNotFound, "notfound", view{Title: "Not found", User: u, Data: r.URL.Path})
+	p.render(w, r, http.StatusNotFound, "notfound", view{Title: "staff.notfound.title", User: u, Data: r.URL.Path})
 }

@@ -13,6 +13,7 @@ import (
 
 	"piste/agent/localapi"
 	"piste/kiosk-ui/screens"
+	"piste/kiosk-ui/speech"
 	kiosktheme "piste/kiosk-ui/theme"
 )
 
@@ -31,10 +32,16 @@ type Options struct {
 	WindowSize fyne.Size
 	// MaxBarWidth caps the compact session bar's width, in pixels.
 	MaxBarWidth float32
+	// MaxBarHeight caps its height; beyond it the bar scrolls. Default:
+	// two thirds of the smallest supported display (1280×720).
+	MaxBarHeight float32
 	// Do runs a function on the UI goroutine; fyne.Do when nil.
 	Do func(func())
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Speech is the self-voicing layer; nil: the kiosk stays silent. The
+	// caller runs its Run loop.
+	Speech *speech.Speaker
 }
 
 // Agent is what the UI needs from the agent: its status stream and the
@@ -59,6 +66,7 @@ type UI struct {
 	message *screens.Message
 
 	st      localapi.Status
+	spoken  speechState // the speech settings last applied
 	current screens.Screen
 	theme   *localapi.Accessibility // the look applied, nil before the first
 }
@@ -74,17 +82,28 @@ func New(a fyne.App, win fyne.Window, agent Agent, opts Options) *UI {
 	if opts.MaxBarWidth == 0 {
 		opts.MaxBarWidth = 1280
 	}
+	if opts.MaxBarHeight == 0 {
+		opts.MaxBarHeight = 480
+	}
 	env := &screens.Env{Agent: agent, Do: opts.Do, Now: opts.Now}
+	if sp := opts.Speech; sp != nil {
+		env.Say, env.Alert = sp.Say, sp.Interrupt
+	}
 	u := &UI{app: a, win: win, agent: agent, opts: opts, env: env,
 		welcome: screens.NewWelcome(env), bar: screens.NewSessionBar(env),
 		ending: screens.NewEnding(), oos: screens.NewOutOfService(), message: screens.NewMessage(env)}
 	win.SetTitle(WindowTitle)
 	win.SetPadded(false) // the screens pad themselves; the compact bar needs every pixel
 	u.bar.OnResize = u.fitWindow
+	u.bar.MaxHeight = opts.MaxBarHeight
 	// fyne has no always-on-top: raising the window is the most it can do
 	// when the idle warning comes (the OS session keeps the bar above).
 	u.bar.OnAttention = win.RequestFocus
 	u.message.OnChange = u.fitWindow
+	if opts.Speech != nil {
+		opts.Speech.Withhold(u.welcome.Secrets)
+	}
+	u.listenForKeys()
 	u.Show(localapi.Status{State: localapi.StateOutOfService, Reason: screens.ReasonStarting})
 	return u
 }
@@ -103,7 +122,10 @@ func (u *UI) Run(ctx context.Context) {
 			}
 			u.opts.Do(func() { u.Show(st) })
 		case <-tick.C:
-			u.opts.Do(u.bar.Tick)
+			u.opts.Do(func() {
+				u.bar.Tick()
+				u.welcome.Tick()
+			})
 		case <-ctx.Done():
 			return
 		}
@@ -120,10 +142,15 @@ func (u *UI) Show(st localapi.Status) {
 	}
 	next.Update(st)
 	u.message.Update(st)
-	if next != u.current {
+	changed := next != u.current
+	if changed {
 		u.current = next
 		u.win.SetContent(container.NewBorder(u.message.Object(), nil, nil, nil, next.Object()))
 		u.fitWindow()
+	}
+	u.applySpeech(st, changed)
+	if f, ok := next.(screens.Focuser); ok && changed {
+		f.Focus() // after SetContent: focus needs the screen on the canvas
 	}
 }
 
@@ -151,9 +178,21 @@ func (u *UI) applyTheme(a localapi.Accessibility) {
 	}
 	u.theme = &a
 	u.app.Settings().SetTheme(kiosktheme.New(a))
+	// fyne redraws what is on the canvas; the screens not on show keep the
+	// colours and sizes their widgets were drawn with (light fields with
+	// white text after a switch to high contrast) unless refreshed too.
+	for _, s := range u.screens() {
+		s.Object().Refresh()
+	}
+	u.message.Object().Refresh()
 	if u.current != nil {
 		u.fitWindow()
 	}
+}
+
+// screens are every screen the UI has.
+func (u *UI) screens() []screens.Screen {
+	return []screens.Screen{u.welcome, u.bar, u.ending, u.oos}
 }
 
 // fitWindow sizes the window for the screen on show. fyne has no

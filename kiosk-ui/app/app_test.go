@@ -42,6 +42,12 @@ type rig struct {
 
 func newRig(t *testing.T, st localapi.Status) *rig {
 	t.Helper()
+	return newRigWith(t, st, Options{})
+}
+
+// newRigWith builds the rig with opts (FullScreen, Do and Now are the rig's).
+func newRigWith(t *testing.T, st localapi.Status, opts Options) *rig {
+	t.Helper()
 	a := test.NewTempApp(t)
 	ctl := localapitest.NewScripted(st)
 	srv, cl := localapitest.Start(t, ctl)
@@ -49,7 +55,8 @@ func newRig(t *testing.T, st localapi.Status) *rig {
 	q := uitest.NewQueue()
 	win := a.NewWindow("")
 	t.Cleanup(win.Close)
-	ui := New(a, win, cl, Options{FullScreen: true, Do: q.Do, Now: func() time.Time { return fixedNow }})
+	opts.FullScreen, opts.Do, opts.Now = true, q.Do, func() time.Time { return fixedNow }
+	ui := New(a, win, cl, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); ui.Run(ctx) }()
@@ -81,11 +88,11 @@ func find[T fyne.CanvasObject](t *testing.T, win fyne.Window, text string) T {
 
 func textOf(o fyne.CanvasObject) string {
 	switch w := o.(type) {
-	case *widget.Button:
+	case *screens.Button:
 		return w.Text
 	case *widget.Label:
 		return w.Text
-	case *widget.Entry:
+	case *screens.Entry:
 		return w.PlaceHolder
 	}
 	return ""
@@ -112,16 +119,16 @@ func TestWholeVisitorSession(t *testing.T) {
 	r.waitScreen(r.ui.welcome)
 
 	// Log in with card and PIN.
-	entries := []*widget.Entry{}
+	entries := []*screens.Entry{}
 	uitest.Walk(r.win.Content(), func(o fyne.CanvasObject, _ fyne.Position) {
-		if e, ok := o.(*widget.Entry); ok {
+		if e, ok := o.(*screens.Entry); ok {
 			entries = append(entries, e)
 		}
 	})
-	require.Len(t, entries, 3, "card, PIN, guest code")
+	require.Len(t, entries, 2, "card and PIN; the guest pass form opens when asked for")
 	test.Type(entries[0], "2000123")
 	test.Type(entries[1], "4321")
-	test.Tap(find[*widget.Button](t, r.win, "Log in"))
+	test.Tap(find[*screens.Button](t, r.win, "Log in"))
 	r.waitScreen(r.ui.bar)
 	assert.False(t, r.win.FullScreen(), "the session is a compact bar")
 	assert.Less(t, r.win.Canvas().Size().Height, float32(400))
@@ -134,13 +141,13 @@ func TestWholeVisitorSession(t *testing.T) {
 	})
 	r.q.WaitFor(t, "warning", func() bool { return r.ui.bar.Object().Visible() && hasText(r.win, i18n.T("en", "warning.text", 5)) })
 	heightWithWarning := r.win.Canvas().Size().Height
-	test.Tap(find[*widget.Button](t, r.win, "Add more time"))
+	test.Tap(find[*screens.Button](t, r.win, "Add more time"))
 	r.q.WaitFor(t, "extended", func() bool { return hasText(r.win, "Time left 35 min") })
 	assert.Less(t, r.win.Canvas().Size().Height, heightWithWarning, "the bar shrinks back without the warning")
 
 	// End the session: confirm, then the cleanup screen, then a fresh welcome.
-	test.Tap(find[*widget.Button](t, r.win, "End session"))
-	test.Tap(find[*widget.Button](t, r.win, "Yes, end session"))
+	test.Tap(find[*screens.Button](t, r.win, "Log out"))
+	test.Tap(find[*screens.Button](t, r.win, "Yes, log out"))
 	r.waitScreen(r.ui.ending)
 	assert.True(t, r.win.FullScreen())
 	r.ctl.Update(func(st *localapi.Status) { st.State = localapi.StateWiping })
@@ -170,18 +177,18 @@ func TestLookFollowsAgentAccessibility(t *testing.T) {
 	r.ctl.OnCall("SetAccessibility", func(st *localapi.Status, arg any) { st.Accessibility = arg.(localapi.Accessibility) })
 	r.ctl.OnCall("SetLanguage", func(st *localapi.Status, arg any) { st.Language = arg.(localapi.LanguageRequest).Language })
 
-	test.Tap(find[*widget.Button](t, r.win, "Suurempi teksti"))
+	test.Tap(find[*screens.Button](t, r.win, "Suurempi teksti"))
 	r.q.WaitFor(t, "125 % text", func() bool {
 		return r.app.Settings().Theme().Size(fynetheme.SizeNameText) == 25
 	})
-	check := find[*widget.Check](t, r.win, "")
+	check := find[*screens.Check](t, r.win, "")
 	test.Tap(check)
 	r.q.WaitFor(t, "high contrast", func() bool {
 		th, ok := r.app.Settings().Theme().(*kiosktheme.Theme)
 		return ok && th.HighContrast()
 	})
-	test.Tap(find[*widget.Button](t, r.win, "English"))
-	r.q.WaitFor(t, "English", func() bool { return hasText(r.win, "Welcome") })
+	test.Tap(find[*screens.Button](t, r.win, "English"))
+	r.q.WaitFor(t, "English", func() bool { return hasText(r.win, "Welcome to the library") })
 	assert.Equal(t, localapi.Accessibility{TextScale: 125, HighContrast: true}, r.ctl.Status().Accessibility,
 		"the choice lives in the agent, so it survives a UI restart and resets with the session")
 }
@@ -204,6 +211,6 @@ func TestMessageBannerOverEveryScreen(t *testing.T) {
 		st.Message = &localapi.Message{ID: "m1", Text: "Closing at 16 today."}
 	})
 	r.q.WaitFor(t, "message", func() bool { return hasText(r.win, "Closing at 16 today.") })
-	test.Tap(find[*widget.Button](t, r.win, "OK"))
+	test.Tap(find[*screens.Button](t, r.win, "OK"))
 	assert.False(t, hasText(r.win, "Closing at 16 today."))
 }

@@ -76,20 +76,20 @@ func TestT(t *testing.T) {
 		args      []any
 		want      string
 	}{
-		{"fi", "welcome.title", nil, "Tervetuloa"},
-		{"sv", "welcome.title", nil, "Välkommen"},
-		{"en", "refusal.locked_out", []any{5}, "Too many wrong tries. Try again in 5 min."},
-		{"fi", "reservation.from", []any{"14:00", "1234"}, "Tämä tietokone on varattu klo 14:00 alkaen kortille …1234."},
-		{"de", "welcome.title", nil, "Welcome"},
+		{"fi", "welcome.title", nil, "Tervetuloa kirjastoon"},
+		{"sv", "welcome.title", nil, "Välkommen till biblioteket"},
+		{"en", "refusal.locked_out", []any{5}, "Too many wrong tries. Try again in 5 minutes."},
+		{"fi", "reservation.from", []any{"14.00", "1234"}, "Tämä tietokone on varattu klo 14.00 alkaen kortille …1234."},
+		{"de", "welcome.title", nil, "Welcome to the library"},
 		{"fi", "no.such_key", nil, "no.such_key"},
 		{"en", "a11y.text_size", []any{150}, "Text size 150 %"},
-		{"en", "warning.text", []any{1}, "Your session ends in 1 minute. Save your work to a USB stick or your e-mail."},
-		{"en", "warning.text", []any{5}, "Your session ends in 5 minutes. Save your work to a USB stick or your e-mail."},
-		{"sv", "warning.closing", []any{1}, "Biblioteket stänger snart, och din session slutar om 1 minut."},
-		{"sv", "warning.closing", []any{2}, "Biblioteket stänger snart, och din session slutar om 2 minuter."},
+		{"en", "warning.text", []any{1}, "Your time ends in 1 minute. Save your work to a USB stick or your e-mail."},
+		{"en", "warning.text", []any{5}, "Your time ends in 5 minutes. Save your work to a USB stick or your e-mail."},
+		{"sv", "warning.closing", []any{1}, "Biblioteket stänger snart. Din tid tar slut om 1 minut."},
+		{"sv", "warning.closing", []any{2}, "Biblioteket stänger snart. Din tid tar slut om 2 minuter."},
 		{"fi", "refusal.locked_out_seconds", []any{1}, "Liian monta väärää yritystä. Odota 1 sekunti ja yritä uudelleen."},
 		{"fi", "refusal.locked_out_seconds", []any{30}, "Liian monta väärää yritystä. Odota 30 sekuntia ja yritä uudelleen."},
-		{"de", "warning.text", []any{1}, "Your session ends in 1 minute. Save your work to a USB stick or your e-mail."},
+		{"de", "warning.text", []any{1}, "Your time ends in 1 minute. Save your work to a USB stick or your e-mail."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.lang+" "+tc.key, func(t *testing.T) {

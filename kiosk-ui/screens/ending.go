@@ -27,6 +27,9 @@ func NewEnding() *Ending {
 // Object returns the screen's content.
 func (e *Ending) Object() fyne.CanvasObject { return e.obj }
 
+// Announcement says the title and what is happening.
+func (e *Ending) Announcement() string { return e.title.Text + ". " + e.text.Text }
+
 // Update shows st.
 func (e *Ending) Update(st localapi.Status) {
 	lang := langOf(st)

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 	"github.com/stretchr/testify/require"
 
 	"piste/agent/localapi"
@@ -58,7 +57,7 @@ func (f *fixture) calls(n int) []localapitest.Call {
 }
 
 // tap taps b after checking a visitor could: it is shown and enabled.
-func (f *fixture) tap(b *widget.Button) {
+func (f *fixture) tap(b *Button) {
 	f.t.Helper()
 	require.True(f.t, b.Visible(), "button %q is hidden", b.Text)
 	require.False(f.t, b.Disabled(), "button %q is disabled", b.Text)
@@ -80,11 +79,11 @@ var desktop = fyne.NewSize(1280, 800)
 
 func describe(o fyne.CanvasObject) string {
 	switch w := o.(type) {
-	case *widget.Button:
+	case *Button:
 		return "button:" + w.Text
-	case *widget.Entry:
+	case *Entry:
 		return fmt.Sprintf("entry:%p", w)
-	case *widget.Check:
+	case *Check:
 		return "check:" + w.Text
 	}
 	return fmt.Sprintf("%T", o)

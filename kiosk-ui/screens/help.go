@@ -23,12 +23,12 @@ import (
 type HelpIndicator struct {
 	env    *Env
 	st     localapi.Status
-	button *widget.Button
+	button *Button
 	state  *widget.Label // how the request stands
 	detail *widget.Label // the queue place and wait, or that no one is on duty
 	form   *helpForm
 	chat   *helpChat
-	cancel *widget.Button
+	cancel *Button
 	panel  *fyne.Container
 	obj    fyne.CanvasObject
 	// expanded shows the live request's panel (place, chat, cancel); it
@@ -46,10 +46,10 @@ func NewHelpIndicator(env *Env) *HelpIndicator {
 	// The state is one line beside the button (a wrapping label in a row
 	// would wrap at every word); the detail below it wraps.
 	h := &HelpIndicator{env: env, state: widget.NewLabel(""), detail: text(widget.MediumImportance)}
-	h.button = widget.NewButton("", h.ask)
+	h.button = newButton(env, h.ask)
 	h.form = newHelpForm(env, h.sent, h.closeForm)
 	h.chat = newHelpChat(env, h.sent)
-	h.cancel = widget.NewButton("", h.withdraw)
+	h.cancel = newButton(env, h.withdraw)
 	h.panel = container.NewVBox(h.detail, h.form.obj, h.chat.obj, container.New(layout.NewRowWrapLayout(), h.cancel))
 	h.state.Hide()
 	h.panel.Hide()
@@ -101,6 +101,9 @@ func (h *HelpIndicator) Update(st localapi.Status) {
 		// Said before the visitor asks; the panel adds the next hours.
 		msg = i18n.T(lang, "help.none_short")
 		h.state.Importance = widget.WarningImportance
+	}
+	if msg != h.state.Text && msg != "" {
+		h.env.say(msg)
 	}
 	setText(h.state, msg)
 	showIf(h.state, msg != "")
@@ -222,6 +225,7 @@ func (h *HelpIndicator) sent(err error) {
 	h.state.Importance = widget.DangerImportance
 	setText(h.state, errorText(langOf(h.st), err))
 	h.state.Show()
+	h.env.alert(h.state.Text)
 }
 
 func (h *HelpIndicator) withdraw() {

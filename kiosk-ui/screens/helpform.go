@@ -40,9 +40,9 @@ type helpForm struct {
 	topic    *widget.RadioGroup
 	language *widget.RadioGroup
 	noteText *widget.Label
-	note     *widget.Entry
-	send     *widget.Button
-	close    *widget.Button
+	note     *Entry
+	send     *Button
+	close    *Button
 	topics   []string // ids, in the order shown
 	obj      *fyne.Container
 	done     func(error)
@@ -53,7 +53,8 @@ func newHelpForm(env *Env, done func(error), closed func()) *helpForm {
 	f.topic = widget.NewRadioGroup(nil, func(string) { f.enableSend() })
 	f.language = widget.NewRadioGroup(nil, nil)
 	f.language.Horizontal = true
-	f.note = widget.NewMultiLineEntry()
+	f.note = newEntry(env, false)
+	f.note.MultiLine = true
 	f.note.Wrapping = fyne.TextWrapWord
 	f.note.SetMinRowsVisible(2)
 	f.note.OnChanged = func(s string) {
@@ -61,9 +62,9 @@ func newHelpForm(env *Env, done func(error), closed func()) *helpForm {
 			f.note.SetText(string([]rune(s)[:protocol.MaxHelpNote]))
 		}
 	}
-	f.send = widget.NewButton("", f.submit)
+	f.send = newButton(env, f.submit)
 	f.send.Importance = widget.HighImportance
-	f.close = widget.NewButton("", closed)
+	f.close = newButton(env, closed)
 	f.obj = container.NewVBox(f.title, f.topic, f.language, f.noteText, f.note,
 		container.New(layout.NewRowWrapLayout(), f.send, f.close))
 	f.obj.Hide()
@@ -163,8 +164,8 @@ type helpChat struct {
 	env      *Env
 	lang     string
 	messages *fyne.Container
-	entry    *widget.Entry
-	send     *widget.Button
+	entry    *Entry
+	send     *Button
 	obj      *fyne.Container
 	shown    int
 	done     func(error)
@@ -174,14 +175,14 @@ type helpChat struct {
 const chatShown = 6
 
 func newHelpChat(env *Env, done func(error)) *helpChat {
-	c := &helpChat{env: env, messages: container.NewVBox(), entry: widget.NewEntry(), done: done}
+	c := &helpChat{env: env, messages: container.NewVBox(), entry: newEntry(env, false), done: done}
 	c.entry.OnSubmitted = func(string) { c.submit() }
 	c.entry.OnChanged = func(s string) {
 		if utf8.RuneCountInString(s) > protocol.MaxHelpMessage {
 			c.entry.SetText(string([]rune(s)[:protocol.MaxHelpMessage]))
 		}
 	}
-	c.send = widget.NewButton("", c.submit)
+	c.send = newButton(env, c.submit)
 	c.obj = container.NewVBox(c.messages, container.NewBorder(nil, nil, nil, c.send, c.entry))
 	c.obj.Hide()
 	return c

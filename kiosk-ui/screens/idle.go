@@ -19,7 +19,7 @@ type IdleWarning struct {
 	env     *Env
 	st      localapi.Status
 	text    *widget.Label
-	here    *widget.Button
+	here    *Button
 	problem *widget.Label
 	obj     fyne.CanvasObject
 }
@@ -28,7 +28,7 @@ type IdleWarning struct {
 func NewIdleWarning(env *Env) *IdleWarning {
 	w := &IdleWarning{env: env, text: text(widget.DangerImportance), problem: text(widget.DangerImportance)}
 	w.text.TextStyle.Bold = true
-	w.here = widget.NewButton("", w.answer)
+	w.here = newButton(env, w.answer)
 	w.here.Importance = widget.HighImportance
 	w.problem.Hide()
 	w.obj = container.NewVBox(w.text, container.New(layout.NewRowWrapLayout(), w.here), w.problem)
@@ -49,6 +49,9 @@ func (w *IdleWarning) Update(st localapi.Status) {
 	}
 	w.here.SetText(i18n.T(langOf(st), "idle.still_here"))
 	w.Tick()
+	if !w.obj.Visible() {
+		w.env.alert(w.text.Text)
+	}
 	w.obj.Show()
 }
 

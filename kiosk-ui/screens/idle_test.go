@@ -36,7 +36,7 @@ func TestSessionBarIdleWarning(t *testing.T) {
 
 	b.Update(idleWarned("en", 60))
 	require.True(t, b.idle.Object().Visible())
-	assert.Equal(t, "Are you still there? Your session ends in 60 seconds, and everything you have done on this computer is deleted.", b.idle.text.Text)
+	assert.Equal(t, "Are you still there? You will be logged out in 60 seconds, and your data will be deleted.", b.idle.text.Text)
 	assert.Equal(t, "I'm still here", b.idle.here.Text)
 	assert.Equal(t, 1, attention, "the window is brought to the front")
 	assert.Equal(t, 1, resized, "the compact window grows to show the warning")

@@ -37,3 +37,24 @@ func (column) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 func fullScreen(content fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewVScroll(container.New(column{}, content))
 }
+
+// narrow keeps its one child at most widthInTexts text sizes wide, centred:
+// the log-in fields need not span a wide screen, and a short line is
+// easier to follow.
+type narrow struct{ widthInTexts float32 }
+
+func (n narrow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+func (n narrow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := min(size.Width, n.widthInTexts*theme.TextSize())
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(w, size.Height))
+		o.Move(fyne.NewPos((size.Width-w)/2, 0))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"piste/agent/localapi"
+	"piste/fleet/protocol"
 	"piste/kiosk-ui/i18n"
 )
 
@@ -18,7 +19,7 @@ type Message struct {
 	env       *Env
 	title     *widget.Label
 	text      *widget.Label
-	ok        *widget.Button
+	ok        *Button
 	shownID   string
 	dismissed map[string]bool
 	obj       fyne.CanvasObject
@@ -30,7 +31,7 @@ type Message struct {
 func NewMessage(env *Env) *Message {
 	m := &Message{env: env, title: heading(), text: text(widget.MediumImportance), dismissed: map[string]bool{}}
 	m.title.SizeName = theme.SizeNameSubHeadingText
-	m.ok = widget.NewButton("", m.dismiss)
+	m.ok = newButton(env, m.dismiss)
 	m.ok.Importance = widget.HighImportance
 	m.obj = container.NewVBox(container.NewPadded(container.NewVBox(m.title, m.text, container.NewHBox(m.ok))), widget.NewSeparator())
 	m.obj.Hide()
@@ -49,10 +50,11 @@ func (m *Message) Update(st localapi.Status) {
 		return
 	}
 	setText(m.title, i18n.T(lang, "message.title"))
-	setText(m.text, msg.Text)
+	setText(m.text, protocol.MessageText(msg.Text, msg.Texts, lang))
 	m.ok.SetText(i18n.T(lang, "message.ok"))
 	if m.shownID != msg.ID {
 		m.setShown(msg.ID)
+		m.env.alert(m.title.Text + ". " + m.text.Text)
 		m.env.focus(m.ok) // a new message takes the focus so keyboard users hear of it first
 	}
 }
@@ -65,6 +67,12 @@ func (m *Message) setShown(id string) {
 		m.OnChange()
 	}
 }
+
+// Shown reports whether a message is on show.
+func (m *Message) Shown() bool { return m.shownID != "" }
+
+// Dismiss closes the message, as its OK button does (Escape).
+func (m *Message) Dismiss() { m.dismiss() }
 
 func (m *Message) dismiss() {
 	m.dismissed[m.shownID] = true

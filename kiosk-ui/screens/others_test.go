@@ -74,6 +74,17 @@ func TestMessage(t *testing.T) {
 	m.Update(st)
 	assert.False(t, m.Object().Visible(), "a message the agent withdrew goes")
 	assert.Equal(t, 4, changes)
+
+	// A text per language: the visitor's, and the next one's after a switch.
+	st.Message = &localapi.Message{ID: "m3", Texts: map[string]string{"fi": "Kirjasto sulkeutuu klo 16.00.", "sv": "Biblioteket stänger kl. 16.00."}}
+	m.Update(st)
+	assert.Equal(t, "Biblioteket stänger kl. 16.00.", m.text.Text)
+	st.Language = "fi"
+	m.Update(st)
+	assert.Equal(t, "Kirjasto sulkeutuu klo 16.00.", m.text.Text)
+	st.Language = "en"
+	m.Update(st)
+	assert.Equal(t, "Kirjasto sulkeutuu klo 16.00.", m.text.Text, "no English text: the first language that has one")
 }
 
 func TestControlsDoNotEchoAgentChanges(t *testing.T) {

@@ -36,6 +36,9 @@ func NewOutOfService() *OutOfService {
 // Object returns the screen's content.
 func (o *OutOfService) Object() fyne.CanvasObject { return o.obj }
 
+// Announcement says the title and why.
+func (o *OutOfService) Announcement() string { return o.title.Text + ". " + o.text.Text }
+
 // Update shows st.
 func (o *OutOfService) Update(st localapi.Status) {
 	lang := langOf(st)

@@ -18,9 +18,9 @@ func TestLockedOutSaysSecondsOrMinutes(t *testing.T) {
 		{4, "fi", "Odota 4 sekuntia"},
 		{4, "sv", "Vänta 4 sekunder"},
 		{59, "en", "Wait 59 seconds"},
-		{60, "en", "Try again in 1 min."},
-		{900, "en", "Try again in 15 min."},
-		{0, "en", "Try again in 1 min."},
+		{60, "en", "Try again in 1 minute."},
+		{900, "en", "Try again in 15 minutes."},
+		{0, "en", "Try again in 1 minute."},
 	}
 	for _, tc := range tests {
 		got := refusalText(tc.lang, &localapi.Refusal{Code: localapi.RefusalLockedOut, RetryAfterSeconds: tc.retry})
@@ -45,9 +45,9 @@ func TestRefusalTextsForFailClosedLogins(t *testing.T) {
 		{localapi.Refusal{Code: localapi.RefusalWrongCardOrPIN}, "en", "The card number or PIN is wrong."},
 		{localapi.Refusal{Code: localapi.RefusalWrongCardOrPIN}, "fi", "Kortin numero tai PIN-koodi on väärä."},
 		{localapi.Refusal{Code: localapi.RefusalWrongCardOrPIN}, "sv", "Kortnumret eller PIN-koden är fel."},
-		{localapi.Refusal{Code: localapi.RefusalUnavailable}, "en", "or ask the staff"},
-		{localapi.Refusal{Code: localapi.RefusalUnavailable}, "fi", "kysy henkilökunnalta"},
-		{localapi.Refusal{Code: localapi.RefusalUnavailable}, "sv", "fråga personalen"},
+		{localapi.Refusal{Code: localapi.RefusalUnavailable}, "en", "or ask the library staff"},
+		{localapi.Refusal{Code: localapi.RefusalUnavailable}, "fi", "kysy kirjaston henkilökunnalta"},
+		{localapi.Refusal{Code: localapi.RefusalUnavailable}, "sv", "fråga bibliotekets personal"},
 		{localapi.Refusal{Code: localapi.RefusalRateLimited, RetryAfterSeconds: 10}, "en", "Wait 10 seconds"},
 		{localapi.Refusal{Code: localapi.RefusalRateLimited, RetryAfterSeconds: 10}, "fi", "Odota 10 sekuntia"},
 		{localapi.Refusal{Code: localapi.RefusalRateLimited}, "sv", "Vänta 1 sekund och"},

@@ -12,7 +12,8 @@ import (
 )
 
 // The references under testdata/ were reviewed by eye; when a change is
-// meant, review testdata/failed/ and copy it over.
+// meant, review testdata/failed/ and copy it over. The images of every
+// screen, through the whole app, are in kiosk-ui/internal/shots.
 func TestRendersAsReviewed(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -26,18 +27,6 @@ func TestRendersAsReviewed(t *testing.T) {
 			st.Reservation = &localapi.Reservation{From: fixedNow.Add(4 * time.Hour), Until: fixedNow.Add(5 * time.Hour), CardHint: "1234"}
 			return st
 		}, desktop, false},
-		{"welcome_fi_200_contrast.png", func(e *Env) Screen { return NewWelcome(e) }, func() localapi.Status {
-			st := status(localapi.StateIdle, "fi")
-			st.Accessibility = localapi.Accessibility{TextScale: 200, HighContrast: true}
-			st.Refusal = &localapi.Refusal{Code: localapi.RefusalWrongCardOrPIN}
-			return st
-		}, fyne.NewSize(1920, 1080), true},
-		{"warning_sv_100.png", func(e *Env) Screen { return NewSessionBar(e) }, func() localapi.Status {
-			st := active("sv", 5)
-			st.State = localapi.StateWarning
-			st.Help = &localapi.Help{ID: "h", Status: "open"}
-			return st
-		}, fyne.NewSize(1000, 0), true}, // height: as the compact window grows to fit
 		{"out_of_service_en_150.xml", func(e *Env) Screen { return NewOutOfService() }, func() localapi.Status {
 			st := status(localapi.StateOutOfService, "en")
 			st.Reason = "wipe_failed"

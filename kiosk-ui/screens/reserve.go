@@ -33,12 +33,12 @@ type ReserveForm struct {
 	env *Env
 	st  localapi.Status
 
-	open                             *widget.Button
+	open                             *Button
 	title, cardLabel, pinLabel, info *widget.Label
 	lengthLabel                      *widget.Label
-	card, pin                        *widget.Entry
+	card, pin                        *Entry
 	length                           *widget.RadioGroup
-	submit, close                    *widget.Button
+	submit, close                    *Button
 	feedback                         *widget.Label
 	panel                            *fyne.Container
 
@@ -54,15 +54,15 @@ func NewReserveForm(env *Env) *ReserveForm {
 	r := &ReserveForm{env: env, minutes: defaultLength,
 		title: heading(), cardLabel: widget.NewLabel(""), pinLabel: widget.NewLabel(""),
 		lengthLabel: widget.NewLabel(""), info: text(widget.MediumImportance),
-		card: widget.NewEntry(), pin: widget.NewPasswordEntry(), feedback: text(widget.DangerImportance)}
+		card: newEntry(env, false), pin: newEntry(env, true), feedback: text(widget.DangerImportance)}
 	r.title.SizeName = theme.SizeNameSubHeadingText
-	r.open = widget.NewButton("", r.Open)
+	r.open = newButton(env, r.Open)
 	r.length = widget.NewRadioGroup(nil, r.pick)
 	r.length.Horizontal = true
 	r.length.Required = true
-	r.submit = widget.NewButton("", r.send)
+	r.submit = newButton(env, r.send)
 	r.submit.Importance = widget.HighImportance
-	r.close = widget.NewButton("", r.Close)
+	r.close = newButton(env, r.Close)
 	r.card.OnSubmitted = func(string) { r.env.focus(r.pin) }
 	r.pin.OnSubmitted = func(string) { r.send() }
 	r.feedback.Hide()
@@ -147,7 +147,7 @@ func (r *ReserveForm) Hide() {
 // Reset clears what a visitor typed and said, for the next visitor.
 func (r *ReserveForm) Reset() {
 	r.card.SetText("")
-	r.pin.SetText("")
+	r.pin.conceal()
 	r.minutes = defaultLength
 	r.showLengths(langOf(r.st))
 	r.message, r.success, r.reserved = nil, false, ""

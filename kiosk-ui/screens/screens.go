@@ -6,6 +6,7 @@ package screens
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -30,6 +31,10 @@ type Agent interface {
 	RequestHelp(ctx context.Context, req localapi.HelpRequest) error
 	CancelHelp(ctx context.Context) error
 	SayHelp(ctx context.Context, req localapi.HelpMessageRequest) error
+	// The visitor's remembered settings (localapi.MyDataController).
+	MyData(ctx context.Context) (localapi.MyData, error)
+	RememberSettings(ctx context.Context) (localapi.MyData, error)
+	ForgetMyData(ctx context.Context) (localapi.MyData, error)
 }
 
 // intentTimeout bounds one intent; a login may wait for the library system.
@@ -43,6 +48,31 @@ type Env struct {
 	Do func(f func())
 	// Now is the clock for reservation times and time left.
 	Now func() time.Time
+	// Say speaks a text after what is being said when the visitor turned
+	// speech on; Alert cuts short what is being said (a warning, a
+	// refusal). nil means no speech. Screens say titles, focused controls,
+	// statuses and warnings, never what is typed into a field. Both run on
+	// the UI goroutine.
+	Say, Alert func(text string)
+	// Keys takes the kiosk-wide keys (F1 speech, Escape, F2 session bar)
+	// from whichever control has the focus; it reports whether it took ev.
+	Keys func(ev *fyne.KeyEvent) bool
+}
+
+func (e *Env) say(text string) {
+	if e.Say != nil && strings.TrimSpace(text) != "" {
+		e.Say(text)
+	}
+}
+
+func (e *Env) alert(text string) {
+	if e.Alert != nil && strings.TrimSpace(text) != "" {
+		e.Alert(text)
+	}
+}
+
+func (e *Env) key(ev *fyne.KeyEvent) bool {
+	return e.Keys != nil && e.Keys(ev)
 }
 
 // run calls an intent off the UI goroutine, so a slow agent never freezes
@@ -80,6 +110,24 @@ type Screen interface {
 	Object() fyne.CanvasObject
 	// Update shows st; it runs on the UI goroutine.
 	Update(st localapi.Status)
+}
+
+// Announcer is a screen that can say what it is and what it is for, in
+// one or two sentences, when it appears or speech is turned on.
+type Announcer interface {
+	Announcement() string
+}
+
+// Focuser is a screen that puts the keyboard focus where the visitor
+// starts when it appears (the card field, "Add more time").
+type Focuser interface {
+	Focus()
+}
+
+// Escaper is a screen with something Escape closes (a question, a form);
+// Escape reports whether there was.
+type Escaper interface {
+	Escape() bool
 }
 
 // langOf returns st's language, or the fallback before the agent chose one.

@@ -68,7 +68,7 @@ func TestSessionBarEndAsksFirst(t *testing.T) {
 	f.tap(b.end)
 	require.True(t, b.confirm.obj.Visible())
 	assert.Equal(t, b.confirm.no, f.win.Canvas().Focused(), "the safe answer has the focus")
-	assert.Equal(t, "End your session?", b.confirm.title.Text)
+	assert.Equal(t, "Do you want to log out?", b.confirm.title.Text)
 	f.tap(b.confirm.no)
 	assert.False(t, b.confirm.obj.Visible())
 	assert.Equal(t, b.end, f.win.Canvas().Focused())

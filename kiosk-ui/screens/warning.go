@@ -16,7 +16,7 @@ type Warning struct {
 	env     *Env
 	st      localapi.Status
 	text    *widget.Label
-	extend  *widget.Button
+	extend  *Button
 	problem *widget.Label
 	obj     fyne.CanvasObject
 }
@@ -25,7 +25,7 @@ type Warning struct {
 func NewWarning(env *Env) *Warning {
 	w := &Warning{env: env, text: text(widget.WarningImportance), problem: text(widget.DangerImportance)}
 	w.text.TextStyle.Bold = true
-	w.extend = widget.NewButton("", w.ask)
+	w.extend = newButton(env, w.ask)
 	w.extend.Importance = widget.HighImportance
 	w.problem.Hide()
 	w.obj = container.NewVBox(w.text, container.NewHBox(w.extend), w.problem)
@@ -51,9 +51,13 @@ func (w *Warning) Update(st localapi.Status) {
 	if st.Session.EndsAtClosing {
 		key = "warning.closing"
 	}
+	said := w.text.Text
 	setText(w.text, i18n.T(lang, key, minutes))
 	w.extend.SetText(i18n.T(lang, "warning.extend"))
 	showIf(w.extend, st.Session.CanExtend)
+	if !w.obj.Visible() || said != w.text.Text {
+		w.env.alert(w.text.Text)
+	}
 	w.obj.Show()
 }
 
@@ -65,6 +69,7 @@ func (w *Warning) ask() {
 		if err != nil {
 			setText(w.problem, errorText(langOf(w.st), err))
 			w.problem.Show()
+			w.env.alert(w.problem.Text)
 		}
 	})
 }

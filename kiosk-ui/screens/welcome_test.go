@@ -53,6 +53,7 @@ func TestWelcomeGuestLogin(t *testing.T) {
 	w := NewWelcome(f.env)
 	f.show(w, st, desktop)
 
+	f.tap(w.guestOpen)
 	test.Type(w.guestCode, " G-4411 ")
 	f.tap(w.guest)
 	calls := f.calls(1)
@@ -80,6 +81,7 @@ func TestWelcomeAsksForWhatIsMissing(t *testing.T) {
 			test.Type(w.card, tc.card)
 			test.Type(w.pin, tc.pin)
 			if tc.guest {
+				f.tap(w.guestOpen)
 				f.tap(w.guest)
 			} else {
 				f.tap(w.login)
@@ -162,9 +164,9 @@ func TestWelcomeReservationNotice(t *testing.T) {
 		{"later", &localapi.Reservation{From: at(14, 0), Until: at(15, 0), CardHint: "1234"}, "en",
 			"This computer is reserved from 14:00 for card …1234."},
 		{"later fi", &localapi.Reservation{From: at(14, 0), Until: at(15, 0), CardHint: "1234"}, "fi",
-			"Tämä tietokone on varattu klo 14:00 alkaen kortille …1234."},
+			"Tämä tietokone on varattu klo 14.00 alkaen kortille …1234."},
 		{"now", &localapi.Reservation{From: at(9, 30), Until: at(10, 30), CardHint: "0042"}, "sv",
-			"Den här datorn är reserverad till kl. 10:30 för kort …0042."},
+			"Den här datorn är bokad till kl. 10.30 för kort …0042."},
 		{"no hint", &localapi.Reservation{From: at(16, 15), Until: at(17, 0)}, "en",
 			"This computer is reserved from 16:15."},
 	}
@@ -186,12 +188,16 @@ func TestWelcomeFocusOrder(t *testing.T) {
 	f := newFixture(t, st)
 	w := NewWelcome(f.env)
 	f.show(w, st, desktop)
-	// Reading order: choices at the top (help at the right), then card, then guest pass.
-	// "Smaller text" is disabled at 100 %, and disabled widgets take no focus.
+	// Reading order: help at the top right, the choices, then card and
+	// PIN, then the other ways in. "Smaller text" is disabled at 100 %,
+	// and disabled widgets take no focus; the guest pass form opens first.
+	w.openGuest()
+	assert.Equal(t, w.guestCode, f.win.Canvas().Focused(), "the guest pass form opens ready for typing")
+	f.win.Canvas().Unfocus()
 	want := []fyne.Focusable{
-		w.controls.langs[0], w.controls.langs[1], w.controls.langs[2],
-		w.controls.larger, w.controls.contrast, w.help.button,
-		w.card, w.pin, w.login, w.guestCode, w.guest, w.reserve.open,
+		w.help.button, w.controls.langs[0], w.controls.langs[1], w.controls.langs[2],
+		w.controls.larger, w.controls.contrast, w.controls.speech, w.easy,
+		w.card, w.pin, w.login, w.guestOpen, w.reserve.open, w.guestCode, w.guest,
 	}
 	names := map[fyne.Focusable]string{w.card: "card entry", w.pin: "PIN entry", w.guestCode: "guest code entry"}
 	name := func(o fyne.Focusable) string {
@@ -208,9 +214,9 @@ func TestWelcomeFocusOrder(t *testing.T) {
 	}
 	assert.Equal(t, wantNames, got)
 	test.FocusNext(f.win.Canvas())
-	assert.Equal(t, w.controls.langs[0], f.win.Canvas().Focused(), "Tab wraps around to the top")
+	assert.Equal(t, w.help.button, f.win.Canvas().Focused(), "Tab wraps around to the top")
 	test.FocusPrevious(f.win.Canvas())
-	assert.Equal(t, w.reserve.open, f.win.Canvas().Focused(), "Shift+Tab goes back")
+	assert.Equal(t, w.guest, f.win.Canvas().Focused(), "Shift+Tab goes back")
 }
 
 func TestWelcomeResetForgetsTyping(t *testing.T) {
@@ -221,6 +227,11 @@ func TestWelcomeResetForgetsTyping(t *testing.T) {
 	test.Type(w.card, "555")
 	test.Type(w.pin, "777")
 	test.Type(w.guestCode, "G")
+	w.pin.Password = false // the visitor tapped the eye to show the PIN
+	w.toggleEasy()
 	w.Reset()
 	assert.Empty(t, w.card.Text+w.pin.Text+w.guestCode.Text)
+	assert.True(t, w.pin.Password, "the next visitor finds the PIN hidden again")
+	assert.False(t, w.easyOn, "easy language is one visitor's choice")
+	assert.False(t, w.guestBox.Visible())
 }

@@ -11,8 +11,15 @@ func rgb(hex uint32) color.Color {
 	return color.NRGBA{R: uint8(hex >> 16), G: uint8(hex >> 8), B: uint8(hex), A: 0xff}
 }
 
+// ColorNameFocusRing is the colour of the ring drawn around the focused
+// control, on the screen's background (see screens.Button). fyne's own
+// ColorNameFocus is transparent: a focused control keeps its colours, so
+// its text keeps its contrast.
+const ColorNameFocusRing fyne.ThemeColorName = "pisteFocusRing"
+
 // normalColors: dark text on white, a blue that keeps white text readable
-// (WCAG AA), and an amber focus ring that is seen on every background.
+// (WCAG AA), and a purple focus ring that stands out from white and from
+// every control.
 var normalColors = map[fyne.ThemeColorName]color.Color{
 	fynetheme.ColorNameBackground:          rgb(0xffffff),
 	fynetheme.ColorNameForeground:          rgb(0x161616),
@@ -24,7 +31,8 @@ var normalColors = map[fyne.ThemeColorName]color.Color{
 	fynetheme.ColorNameInputBackground:     rgb(0xf7f8fa),
 	fynetheme.ColorNameInputBorder:         rgb(0x5a6470),
 	fynetheme.ColorNamePlaceHolder:         rgb(0x595959),
-	fynetheme.ColorNameFocus:               color.NRGBA{R: 0xff, G: 0xa0, B: 0x00, A: 0xb0},
+	fynetheme.ColorNameFocus:               color.Transparent, // focus is the ring, never a change of the control's colour
+	ColorNameFocusRing:                     rgb(0x7a1fa2),
 	fynetheme.ColorNameHover:               color.NRGBA{R: 0x0b, G: 0x5c, B: 0xad, A: 0x30},
 	fynetheme.ColorNamePressed:             color.NRGBA{R: 0x0b, G: 0x5c, B: 0xad, A: 0x50},
 	fynetheme.ColorNameSelection:           color.NRGBA{R: 0x0b, G: 0x5c, B: 0xad, A: 0x40},
@@ -41,7 +49,7 @@ var normalColors = map[fyne.ThemeColorName]color.Color{
 }
 
 // highContrastColors: white on black, yellow for what is most important,
-// cyan focus; buttons keep 3:1 against black and their text 4.5:1 on them.
+// a yellow focus ring; buttons keep 3:1 against black and their text 4.5:1 on them.
 var highContrastColors = map[fyne.ThemeColorName]color.Color{
 	fynetheme.ColorNameBackground:          rgb(0x000000),
 	fynetheme.ColorNameForeground:          rgb(0xffffff),
@@ -53,7 +61,8 @@ var highContrastColors = map[fyne.ThemeColorName]color.Color{
 	fynetheme.ColorNameInputBackground:     rgb(0x000000),
 	fynetheme.ColorNameInputBorder:         rgb(0xffffff),
 	fynetheme.ColorNamePlaceHolder:         rgb(0xcccccc),
-	fynetheme.ColorNameFocus:               rgb(0x00ffff),
+	fynetheme.ColorNameFocus:               color.Transparent,
+	ColorNameFocusRing:                     rgb(0xffff00),
 	fynetheme.ColorNameHover:               color.NRGBA{R: 0xff, G: 0xff, B: 0x00, A: 0x50},
 	fynetheme.ColorNamePressed:             color.NRGBA{R: 0xff, G: 0xff, B: 0x00, A: 0x80},
 	fynetheme.ColorNameSelection:           color.NRGBA{R: 0x00, G: 0xff, B: 0xff, A: 0x60},

@@ -52,7 +52,20 @@ func TestContrast(t *testing.T) {
 		{"hc text on primary", true, fynetheme.ColorNameForegroundOnPrimary, fynetheme.ColorNamePrimary, 7},
 		{"hc placeholder", true, fynetheme.ColorNamePlaceHolder, fynetheme.ColorNameInputBackground, 7},
 		{"hc error text", true, fynetheme.ColorNameError, fynetheme.ColorNameBackground, 4.5},
-		{"hc focus", true, fynetheme.ColorNameFocus, fynetheme.ColorNameBackground, 3},
+		{"hc text in field", true, fynetheme.ColorNameForeground, fynetheme.ColorNameInputBackground, 7},
+		{"hc field border", true, fynetheme.ColorNameInputBorder, fynetheme.ColorNameBackground, 3},
+		{"hc text on danger", true, fynetheme.ColorNameForegroundOnError, fynetheme.ColorNameError, 4.5},
+		{"text on danger", false, fynetheme.ColorNameForegroundOnError, fynetheme.ColorNameError, 4.5},
+		{"warning text", false, fynetheme.ColorNameWarning, fynetheme.ColorNameBackground, 4.5},
+		{"hc warning text", true, fynetheme.ColorNameWarning, fynetheme.ColorNameBackground, 4.5},
+		{"success text", false, fynetheme.ColorNameSuccess, fynetheme.ColorNameBackground, 4.5},
+		{"hc success text", true, fynetheme.ColorNameSuccess, fynetheme.ColorNameBackground, 4.5},
+		{"disabled text on disabled button", false, fynetheme.ColorNameDisabled, fynetheme.ColorNameDisabledButton, 4.5},
+		{"hc disabled text on disabled button", true, fynetheme.ColorNameDisabled, fynetheme.ColorNameDisabledButton, 4.5},
+		// The focus ring lies on the background, with a gap of background
+		// between it and the control: 3:1 against both of its neighbours.
+		{"focus ring", false, ColorNameFocusRing, fynetheme.ColorNameBackground, 3},
+		{"hc focus ring", true, ColorNameFocusRing, fynetheme.ColorNameBackground, 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -61,6 +74,17 @@ func TestContrast(t *testing.T) {
 			bg := th.Color(tc.bg, fynetheme.VariantDark)
 			assert.GreaterOrEqual(t, contrast(fg, bg), tc.wantAtLeast)
 		})
+	}
+}
+
+// TestFocusKeepsColours: fyne blends the focus colour into a focused
+// button; it must change nothing, or a focused button's text loses the
+// contrast checked above (white on cyan was 1.25:1).
+func TestFocusKeepsColours(t *testing.T) {
+	for _, hc := range []bool{false, true} {
+		th := New(localapi.Accessibility{HighContrast: hc})
+		_, _, _, a := th.Color(fynetheme.ColorNameFocus, fynetheme.VariantLight).RGBA()
+		assert.Zero(t, a, "high contrast %v: the focus blend must be transparent", hc)
 	}
 }
 

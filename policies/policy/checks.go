@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // This file holds the checks on single keys and the rules between keys.
@@ -263,4 +265,20 @@ func topicID(s string) bool {
 		}
 	}
 	return true
+}
+// maxLibraryName is the longest library name the welcome screen shows.
+const maxLibraryName = 80
+
+// checkLibraryName keeps the name to one printable line the welcome
+// screen can show at 200 % text.
+func checkLibraryName(key, name string) error {
+	if n := utf8.RuneCountInString(name); n > maxLibraryName {
+		return fmt.Errorf("%s must be at most %d characters, got %d", key, maxLibraryName, n)
+	}
+	for _, r := range name {
+		if !unicode.IsPrint(r) {
+			return fmt.Errorf("%s must be printable text on one line, got %q", key, name)
+		}
+	}
+	return nil
 }

@@ -27,6 +27,13 @@ type Policy struct {
 	Accessibility Accessibility `json:"accessibility"`
 	Hours         Hours         `json:"hours"`
 	Help          Help          `json:"help"`
+	Library       Library       `json:"library"`
+}
+
+// Library is how the visitor screens name the library: "Kallion kirjasto".
+// Empty: the screens say "the library".
+type Library struct {
+	Name string `json:"name"`
 }
 
 // Help holds the digital-support rules of a branch: which topics a

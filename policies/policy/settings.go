@@ -82,6 +82,8 @@ var settings = []setting{
 	number("accessibility.text_scale", 100, 200, func(p *Policy) *int { return &p.Accessibility.TextScale }),
 	field[bool]{key: "accessibility.high_contrast", get: func(p *Policy) *bool { return &p.Accessibility.HighContrast }, parse: parseBool},
 
+	field[string]{key: "library.name", get: func(p *Policy) *string { return &p.Library.Name }, parse: parseString, valid: checkLibraryName},
+
 	field[string]{key: "hours.timezone", get: func(p *Policy) *string { return &p.Hours.Timezone }, parse: parseString, valid: checkTimezone},
 	field[Weekly]{key: "hours.weekly", get: func(p *Policy) *Weekly { return &p.Hours.Weekly }, parse: parseWeekly, valid: checkWeekly, join: overlayWeekly},
 	field[[]Exception]{key: "hours.exceptions", get: func(p *Policy) *[]Exception { return &p.Hours.Exceptions }, parse: parseExceptions, valid: checkExceptions, join: mergeExceptions},

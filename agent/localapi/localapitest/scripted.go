@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"piste/agent/localapi"
+	"piste/fleet/protocol"
 )
 
 // Call is one intent the controller received.
@@ -34,6 +35,8 @@ type Scripted struct {
 	effects  map[string]func(st *localapi.Status, arg any)
 	watchers map[chan localapi.Status]struct{}
 	changed  chan struct{}
+	// remembered is what RememberSettings kept (MyData).
+	remembered *protocol.VisitorSettings
 }
 
 var _ localapi.Controller = (*Scripted)(nil)

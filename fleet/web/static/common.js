@@ -107,12 +107,27 @@
     });
   }
 
+  // announce tells screen readers of a change on a live page (a terminal's
+  // status) through one polite live region, made on first use, that
+  // sighted users do not see.
+  var live = null;
+  function announce(text) {
+    if (!live) {
+      live = document.createElement('div');
+      live.className = 'visually-hidden';
+      live.setAttribute('role', 'status');
+      live.setAttribute('aria-live', 'polite');
+      document.body.appendChild(live);
+    }
+    live.textContent = text;
+  }
+
   window.T = T;
   window.Piste = {
     lang: texts.lang, T: T,
     now: now, percent: percent, uptime: uptime, ago: ago, time: time, setText: setText,
     statusText: function (s) { return statusText[s] || s; },
     kindText: function (k) { return kindText[k] || k; },
-    api: api, loginURL: loginURL
+    api: api, loginURL: loginURL, announce: announce
   };
 })();

@@ -12,9 +12,11 @@
     err.hidden = !msg;
   }
 
+  var T = window.T;
+
   function waitText(secs) {
-    if (secs < 90) return secs + ' seconds';
-    return Math.ceil(secs / 60) + ' minutes';
+    if (secs < 90) return T('staff.login.js.seconds', secs);
+    return T('staff.login.js.minutes', Math.ceil(secs / 60));
   }
 
   function blockFor(secs) {
@@ -27,7 +29,7 @@
     var name = form.elements.name.value.trim();
     var password = form.elements.password.value;
     if (!name || !password) {
-      show('Enter your name and your password.');
+      show(T('staff.login.js.missing'));
       (name ? form.elements.password : form.elements.name).focus();
       return;
     }
@@ -40,20 +42,20 @@
         return;
       }
       if (res.status === 401) {
-        show('Wrong name or password. Check them and try again.');
+        show(T('staff.login.js.wrong'));
         form.elements.password.select();
         return;
       }
       if (res.status === 429) {
         var secs = parseInt(res.headers.get('Retry-After'), 10) || 60;
-        show('Too many failed logins. Wait ' + waitText(secs) + ' before trying again.');
+        show(T('staff.login.js.too_many', waitText(secs)));
         blockFor(secs);
         return;
       }
-      show((res.body && res.body.error) || 'Logging in failed (HTTP ' + res.status + '). Try again in a moment.');
+      show((res.body && res.body.error) || T('staff.login.js.failed', res.status));
     }, function () {
       submit.disabled = false;
-      show('Cannot reach the fleet server. Check the network connection and try again.');
+      show(T('staff.login.js.unreachable'));
     });
   });
 })();

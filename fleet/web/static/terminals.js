@@ -40,6 +40,8 @@
     P.setText(c[KIND], P.kindText(t.kind));
     var cls = 'st-' + t.status;
     if (tr.className !== cls) {
+      // A change on a row already shown is news for a screen reader too.
+      if (tr.className) P.announce(t.name + ': ' + P.statusText(t.status));
       tr.className = cls;
       c[STATUS].firstElementChild.className = 'badge ' + cls;
     }

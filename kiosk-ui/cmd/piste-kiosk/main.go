@@ -12,16 +12,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"piste/agent/localapi"
 	"piste/agent/state"
 	kioskapp "piste/kiosk-ui/app"
+	"piste/kiosk-ui/hotkey"
+	"piste/kiosk-ui/speech"
 )
 
 // appID names the app to fyne (its preferences and settings).
@@ -39,6 +43,9 @@ func run(args []string) error {
 	stateDir := fs.String("state", "", "the agent's state directory; the socket is "+state.SocketFile+" in it")
 	socket := fs.String("socket", "", "the agent's socket (overrides --state)")
 	window := fs.Bool("window", false, "show a normal window instead of full screen")
+	speechLog := fs.String("speech-log", "", "append every utterance of the self-voicing to this file (for tests and support; never holds a PIN)")
+	espeak := fs.String("espeak", "espeak-ng", "the espeak-ng program that speaks (F1 turns speech on)")
+	grabF2 := fs.Bool("grab-f2", true, "grab F2 on the X display so it brings the session bar forward from any program")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,13 +65,45 @@ func run(args []string) error {
 	}
 	client := localapi.NewClient(path)
 	defer client.Close()
-	ui := kioskapp.New(a, win, client, kioskapp.Options{FullScreen: !*window})
+	speaker, closeLog, err := newSpeaker(*espeak, *speechLog)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	go speaker.Run(ctx)
+	ui := kioskapp.New(a, win, client, kioskapp.Options{FullScreen: !*window, Speech: speaker})
+	if *grabF2 {
+		grab, err := hotkey.Listen("", hotkey.KeysymF2, func() { fyne.Do(ui.Forward) })
+		if err != nil {
+			slog.Warn("piste-kiosk: F2 works only inside the kiosk's window", "err", err)
+		} else {
+			defer grab.Close()
+		}
+	}
 	go func() {
 		ui.Run(ctx)
 		a.Quit()
 	}()
 	win.ShowAndRun()
 	return nil
+}
+
+// newSpeaker builds the self-voicing layer over espeak-ng, writing what it
+// says to logPath when set. Without espeak-ng the kiosk still runs: the
+// log shows what would have been said, and each failure is counted.
+func newSpeaker(espeak, logPath string) (*speech.Speaker, func(), error) {
+	engine := speech.Espeak{Path: espeak}
+	if err := engine.Available(); err != nil {
+		slog.Warn("piste-kiosk: speech is unavailable: install espeak-ng", "err", err)
+	}
+	if logPath == "" {
+		return speech.New(engine, nil), func() {}, nil
+	}
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open --speech-log: %w", err)
+	}
+	return speech.New(engine, f), func() { f.Close() }, nil
 }
 
 func socketPath(stateDir, socket string) (string, error) {
