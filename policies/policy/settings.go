@@ -85,6 +85,11 @@ var settings = []setting{
 	field[string]{key: "hours.timezone", get: func(p *Policy) *string { return &p.Hours.Timezone }, parse: parseString, valid: checkTimezone},
 	field[Weekly]{key: "hours.weekly", get: func(p *Policy) *Weekly { return &p.Hours.Weekly }, parse: parseWeekly, valid: checkWeekly, join: overlayWeekly},
 	field[[]Exception]{key: "hours.exceptions", get: func(p *Policy) *[]Exception { return &p.Hours.Exceptions }, parse: parseExceptions, valid: checkExceptions, join: mergeExceptions},
+
+	number("alerts.offline_minutes", 1, 1440, func(p *Policy) *int { return &p.Alerts.OfflineMinutes }),
+	number("alerts.disk_percent", 50, 100, func(p *Policy) *int { return &p.Alerts.DiskPercent }),
+	field[bool]{key: "alerts.version_behind", get: func(p *Policy) *bool { return &p.Alerts.VersionBehind }, parse: parseBool},
+	number("alerts.clock_skew_seconds", 5, 86400, func(p *Policy) *int { return &p.Alerts.ClockSkewSeconds }),
 }
 
 // number is a whole-number key within lo..hi: minutes, seconds, counts
