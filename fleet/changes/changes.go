@@ -36,6 +36,9 @@ const (
 	HelpChanged
 	// SignageChanged: signage content or schedules changed (Branch).
 	SignageChanged
+	// AlertsChanged: an alert opened, closed or was acknowledged (Branch
+	// and Terminal when known).
+	AlertsChanged
 
 	maxKind
 )
@@ -49,6 +52,7 @@ var kindNames = [...]string{
 	ReservationsChanged: "reservations_changed",
 	HelpChanged:         "help_changed",
 	SignageChanged:      "signage_changed",
+	AlertsChanged:       "alerts_changed",
 }
 
 func (k Kind) String() string {

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"piste/fleet/alerts"
 	"piste/fleet/api"
 	"piste/fleet/changes"
 	"piste/fleet/httpio"
@@ -60,6 +61,10 @@ type Config struct {
 	// than stop the start (for the default address).
 	MetricsAddr     string
 	MetricsOptional bool
+	// AlertInterval is how often the alert rules run; zero: 30 s.
+	AlertInterval time.Duration
+	// AlertContacts is who hears of new alerts; nil: nobody.
+	AlertContacts *alerts.Contacts
 }
 
 // Server is a running fleet.
@@ -117,6 +122,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	a := api.New(st, h, log)
 	a.SecureCookie = useTLS
 	a.Visits = v
+	a.Alerts.Metrics = alerts.NewMetrics(reg, st)
+	if cfg.AlertContacts != nil {
+		a.Alerts.Notifier = alerts.NewNotifier(cfg.AlertContacts)
+	}
 	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool}
 
 	mux := http.NewServeMux()
@@ -195,6 +204,11 @@ func (s *Server) Start() error {
 	s.stop = stop
 	go s.Visits.Run(ctx)
 	go retention.Run(ctx, s.Store, s.cfg.Retention, s.log)
+	interval := s.cfg.AlertInterval
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	go s.API.Alerts.Run(ctx, interval, min(interval, 2*time.Second), s.log.Warn)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)
