@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -105,7 +106,7 @@ func scope(m staff.Member) []string {
 	if m.FleetWide() {
 		return nil
 	}
-	return []string{m.Branch}
+	return slices.Clone(m.Branches)
 }
 
 // List returns the open alerts of the terminals m sees, newest first.

@@ -29,8 +29,8 @@ import (
 
 var (
 	fleetAdmin  = staff.Member{Name: "ada", Role: staff.RoleAdmin}
-	kallioAdmin = staff.Member{Name: "kim", Role: staff.RoleAdmin, Branch: "kallio"}
-	volunteer   = staff.Member{Name: "vera", Role: staff.RoleVolunteer, Branch: "kallio"}
+	kallioAdmin = staff.Member{Name: "kim", Role: staff.RoleAdmin, Branches: []string{"kallio"}}
+	volunteer   = staff.Member{Name: "vera", Role: staff.RoleVolunteer, Branches: []string{"kallio"}}
 )
 
 // link is which terminals are connected, as the hub would say.

@@ -74,7 +74,7 @@ func TestBulkByFilter(t *testing.T) {
 	p, err := f.svc.Progress(ctx, kallioAdmin, res.ID)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int{store.CommandQueued: 3}, p.Statuses)
-	_, err = f.svc.Progress(ctx, staff.Member{Name: "otto", Role: staff.RoleAdmin, Branch: "oodi"}, res.ID)
+	_, err = f.svc.Progress(ctx, staff.Member{Name: "otto", Role: staff.RoleAdmin, Branches: []string{"oodi"}}, res.ID)
 	assert.ErrorIs(t, err, fault.ErrNotFound, "another branch's action")
 }
 

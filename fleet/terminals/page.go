@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -179,7 +180,7 @@ func Scope(m staff.Member) []string {
 	if m.FleetWide() {
 		return nil
 	}
-	return []string{m.Branch}
+	return slices.Clone(m.Branches)
 }
 
 // storeQuery is the store's form of a filter, within what m sees.
