@@ -264,3 +264,28 @@ func (q Query) Matches(v View) bool {
 	return strings.Contains(strings.ToLower(v.Name), t) || strings.Contains(strings.ToLower(v.ID), t) ||
 		strings.Contains(strings.ToLower(v.Hostname), t)
 }
+
+// Counts returns the terminals m sees that pass a filter, by status
+// whatever the filter's own, and how many pass it with its status.
+func (s *Service) Counts(ctx context.Context, m staff.Member, q Query) (map[string]int, int, error) {
+	if err := m.Need(staff.RoleAdmin); err != nil {
+		return nil, 0, err
+	}
+	if err := q.Check(); err != nil {
+		return nil, 0, err
+	}
+	counts, err := s.Store.CountByStatus(ctx, q.storeQuery(m))
+	if err != nil {
+		return nil, 0, fmt.Errorf("terminals: count by status: %w", err)
+	}
+	total := 0
+	for st, n := range counts {
+		if q.Status == "" || st == q.Status {
+			total += n
+		}
+	}
+	for _, st := range []string{StatusOnline, StatusInSession, StatusOutOfService, StatusOffline} {
+		counts[st] += 0
+	}
+	return counts, total, nil
+}

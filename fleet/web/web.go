@@ -20,8 +20,10 @@ import (
 	"time"
 	"unicode"
 
+	"piste/fleet/alerts"
 	"piste/fleet/guestpasses"
 	"piste/fleet/httpio"
+	"piste/fleet/overview"
 	"piste/fleet/staff"
 	"piste/fleet/terminals"
 	"piste/fleet/web/i18n"
@@ -38,6 +40,8 @@ type Services struct {
 	Staff        *staff.Service
 	Terminals    *terminals.Service
 	GuestPasses  *guestpasses.Service
+	Alerts       *alerts.Service
+	Overview     *overview.Service
 	SecureCookie bool // the session cookie's Secure flag (TLS)
 }
 
@@ -63,6 +67,7 @@ func Register(mux *http.ServeMux, s Services, log *slog.Logger) *Pages {
 	mux.HandleFunc("GET /static/", p.static)
 	mux.Handle("GET /{$}", p.admin(p.terminals))
 	mux.Handle("GET /terminals/{id}", p.admin(p.terminal))
+	mux.Handle("GET /overview", p.admin(p.overview))
 	mux.Handle("GET /guest-passes", p.admin(p.guestPassForm))
 	mux.Handle("POST /guest-passes", p.admin(p.guestPassBatch))
 	// "/" rather than "GET /": a method-less catch-all does not collide
@@ -81,6 +86,8 @@ func New(s Services, log *slog.Logger) *Pages {
 			"blankRow": func() Row { return Row{} },
 			"t":        func(key string, args ...any) string { return i18n.Catalog.T(lang, key, args...) },
 			"texts":    func(prefix string) (template.JS, error) { return pageTexts(lang, prefix) },
+			"ago":      func(ms int64, now time.Time) string { return agoText(lang, ms, now) },
+			"rowOf":    func(r Row, now time.Time) rowView { return rowView{Row: r, Now: now} },
 		}
 		base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/rows.html"))
 		p.tmpl[lang] = map[string]*template.Template{}
@@ -119,7 +126,7 @@ func (p *Pages) static(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageNames are the page templates, each with the layout.
-var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses"}
+var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses", "overview"}
 
 // pageTexts is a page script's texts: every text whose key starts with
 // prefix, as JSON for a <script type="application/json" id="texts">
