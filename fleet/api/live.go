@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -84,8 +83,13 @@ func (a *API) live(w http.ResponseWriter, r *http.Request) {
 				websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
 			return
 		case wt := <-watches:
+			// The rows as they are now: whatever changed before the page
+			// (re)connected is not missed.
 			v.watch(wt)
-			if !v.send(ws, v.counts()) {
+			msg := v.rows(v.watched())
+			c := v.counts()
+			msg.Counts, msg.Total = c.Counts, c.Total
+			if !v.send(ws, msg) {
 				return
 			}
 		case <-heard.Ready():
@@ -169,26 +173,43 @@ func (v *liveView) watch(wt watch) {
 // update is what the page needs of the changes heard since the last.
 func (v *liveView) update(heard *changes.Subscription) liveMsg {
 	cs, behind := heard.Take()
-	var msg liveMsg
 	var ids []string
+	seen := map[string]bool{}
 	alerts := behind
 	for _, c := range cs {
-		switch {
-		case c.Kind == changes.AlertsChanged:
+		if c.Kind == changes.AlertsChanged {
 			alerts = true
-		default:
-			v.countsDue = true
-			if v.ids[c.Terminal] && !slices.Contains(ids, c.Terminal) {
-				ids = append(ids, c.Terminal)
-			}
+			continue
+		}
+		v.countsDue = true
+		if v.ids[c.Terminal] && !seen[c.Terminal] {
+			seen[c.Terminal] = true
+			ids = append(ids, c.Terminal)
 		}
 	}
 	if behind {
 		v.countsDue = true
-		for id := range v.ids {
-			ids = append(ids, id)
-		}
+		ids = v.watched()
 	}
+	msg := v.rows(ids)
+	if alerts {
+		msg.Alerts = v.alerts()
+	}
+	return msg
+}
+
+func (v *liveView) watched() []string {
+	ids := make([]string, 0, len(v.ids))
+	for id := range v.ids {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// rows reads the watched rows among ids: those matching the filter, and
+// the others as gone (no longer watched).
+func (v *liveView) rows(ids []string) liveMsg {
+	var msg liveMsg
 	found := map[string]bool{}
 	for _, row := range v.a.Terminals.Changed(v.ctx, v.m, ids) {
 		found[row.ID] = true
@@ -205,9 +226,6 @@ func (v *liveView) update(heard *changes.Subscription) liveMsg {
 	}
 	for _, id := range msg.Gone {
 		delete(v.ids, id)
-	}
-	if alerts {
-		msg.Alerts = v.alerts()
 	}
 	return msg
 }

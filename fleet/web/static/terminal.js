@@ -105,9 +105,9 @@
     }
     // Drawn at the figure's own pixel width, so labels keep their size
     // on a phone instead of shrinking with a scaled drawing.
-    var W = Math.max(fig.clientWidth || 640, 280), H = 220, L = 44, R = 12, T = 10, B = 28;
+    var W = Math.max(fig.clientWidth || 640, 280), H = 220, L = 44, R = 12, TOP = 10, B = 28;
     var x = function (t) { return L + (t - start) / DAY * (W - L - R); };
-    var y = function (v) { return T + (1 - Math.min(Math.max(v, 0), 100) / 100) * (H - T - B); };
+    var y = function (v) { return TOP + (1 - Math.min(Math.max(v, 0), 100) / 100) * (H - TOP - B); };
     var svg = el('svg', {
       viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': 'chart-title chart-desc',
       'data-samples': String(samples.length)

@@ -34,13 +34,6 @@
     return T('console.ago.d', Math.floor(s / 86400));
   }
 
-  // ---- filter: a changed choice applies at once ----
-
-  var filters = document.getElementById('filters');
-  ['f-branch', 'f-status', 'f-kind'].forEach(function (id) {
-    document.getElementById(id).addEventListener('change', function () { filters.requestSubmit(); });
-  });
-
   // ---- rows ----
 
   function fill(tr, t) {
