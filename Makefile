@@ -16,7 +16,7 @@ TEST_PKGS := chromium xvfb cron at cups-client cups-daemon e2fsprogs keyutils fu
 # espeak-ng speaks the kiosk's screens; xdotool presses the kiosk-wide key from outside it.
 TEST_PKGS += espeak-ng xdotool
 
-.PHONY: deps-npm bench-a11y
+.PHONY: deps-npm bench-a11y bench-admin
 .PHONY: all build demo test vet bench-fleet bench-help bench-login bench-wipe screenshots deps deps-test clean fmt
 
 all: build
@@ -71,6 +71,11 @@ bench-login: build
 ## bench-wipe: wipe strategies on a 10,000-file, 500 MB home with 50 processes, and visitor turnover (root).
 bench-wipe: build
 	$(BIN)/piste-bench-wipe
+
+## bench-admin: the admin console in Chromium with 50,000 stored terminals and 5,000 live simulated ones
+## changing state: first paint of the list, a filter change, live change → row updated (p50, p99); prints BENCH lines.
+bench-admin: deps-test
+	$(GO) test ./testing/browser -run '^$$' -bench BenchmarkAdminConsole -benchtime=1x -timeout 30m
 
 ## screenshots: every kiosk screen in fi/sv/en at 100 % and 200 % into docs/screenshots.
 screenshots:

@@ -2,14 +2,27 @@ package api
 
 import (
 	"net/http"
-
-	"piste/fleet/store"
 )
 
-// Alerts lists the open alerts of the terminals the user may see; the
-// terminals package holds the rule.
-func (a *API) Alerts(r *http.Request) ([]store.Alert, error) {
-	return a.Terminals.Alerts(r.Context(), member(r))
+// alerts lists the open alerts of the terminals the user may see.
+func (a *API) alerts(w http.ResponseWriter, r *http.Request) {
+	list, err := a.Alerts.List(r.Context(), member(r))
+	if err != nil {
+		a.fail(w, "list alerts", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(list))
+}
+
+// ackAlert records that the admin is on an alert; it stays open until
+// its cause goes away.
+func (a *API) ackAlert(w http.ResponseWriter, r *http.Request) {
+	v, err := a.Alerts.Ack(r.Context(), member(r), r.PathValue("id"))
+	if err != nil {
+		a.fail(w, "acknowledge alert", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // rejectedEvents lists the events of a terminal kept aside at ingest.

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"piste/fleet/alerts"
 	"piste/fleet/audit"
 	"piste/fleet/auth"
 	"piste/fleet/changes"
@@ -73,6 +74,8 @@ type API struct {
 	Changes *changes.Bus
 
 	helpFeed helpFeed // the volunteers' live queues' shared reader
+	// Alerts runs the alert rules and serves the open alerts.
+	Alerts *alerts.Service
 }
 
 // New returns an API over the domain services built on st and h. Their
@@ -92,6 +95,9 @@ func New(st *store.Store, h *hub.Hub, log *slog.Logger) *API {
 	a.Policies.Changes = a.Changes
 	a.GuestPasses = guestpasses.New(st, a.Audit)
 	a.GuestPasses.Now = now
+	a.Alerts = alerts.New(st, h, a.Audit)
+	a.Alerts.Now = now
+	a.Alerts.Changes = a.Changes
 	return a
 }
 
@@ -139,6 +145,9 @@ func (a *API) registerVisits(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/sessions", a.role(RoleAdmin, a.sessions))
 	mux.Handle("GET /api/v1/terminals/{id}/wipes", a.role(RoleAdmin, a.wipes))
 	mux.Handle("GET /api/v1/alerts", a.role(RoleAdmin, a.alerts))
+	mux.Handle("POST /api/v1/alerts/{id}/ack", a.role(RoleAdmin, a.ackAlert))
+	mux.Handle("POST /api/v1/commands/bulk", a.role(RoleAdmin, a.bulkCommand))
+	mux.Handle("GET /api/v1/commands/bulk/{id}", a.role(RoleAdmin, a.bulkProgress))
 	mux.Handle("GET /api/v1/terminals/{id}/rejected-events", a.role(RoleAdmin, a.rejectedEvents))
 	mux.Handle("POST /api/v1/terminals/{id}/rejected-events/settle", a.role(RoleAdmin, a.settleRejected))
 }

@@ -18,14 +18,21 @@ const (
 // TerminalView is a terminal as the API and the web pages show it.
 type TerminalView = terminals.View
 
+// terminals answers a page of the terminal list: filtered, sorted and
+// paged by keyset cursor in the database, so a page costs the same at the
+// first terminal and the fifty-thousandth.
 func (a *API) terminals(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	views, err := a.Terminals.List(r.Context(), member(r), q.Get("branch"), q.Get("status"))
+	req, err := terminals.ParsePageRequest(r.URL.Query())
+	if err != nil {
+		a.fail(w, "read the list's parameters", err)
+		return
+	}
+	page, err := a.Terminals.Page(r.Context(), member(r), req)
 	if err != nil {
 		a.fail(w, "list terminals", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, views)
+	writeJSON(w, http.StatusOK, page)
 }
 
 func (a *API) terminal(w http.ResponseWriter, r *http.Request) {

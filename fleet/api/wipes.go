@@ -18,15 +18,6 @@ func (a *API) wipes(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, nonNil(list))
 }
 
-func (a *API) alerts(w http.ResponseWriter, r *http.Request) {
-	list, err := a.Alerts(r)
-	if err != nil {
-		a.fail(w, "list alerts", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list)
-}
-
 // listLimit reads a list's ?limit= (1 to 1000, default 50); a bad value
 // is answered with the field named.
 func listLimit(w http.ResponseWriter, r *http.Request) (int, bool) {

@@ -38,6 +38,9 @@ const (
 	HelpChanged
 	// SignageChanged: signage content or schedules changed (Branch).
 	SignageChanged
+	// AlertsChanged: an alert opened, closed or was acknowledged (Branch
+	// and Terminal when known).
+	AlertsChanged
 
 	maxKind
 )
@@ -51,6 +54,7 @@ var kindNames = [...]string{
 	ReservationsChanged: "reservations_changed",
 	HelpChanged:         "help_changed",
 	SignageChanged:      "signage_changed",
+	AlertsChanged:       "alerts_changed",
 }
 
 func (k Kind) String() string {

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"piste/fleet/alerts"
 	"piste/fleet/server"
 	"piste/fleet/staff"
 	"piste/fleet/store"
@@ -147,6 +148,8 @@ func serve(args []string, stdio IO) error {
 	fs.IntVar(&checks.Fleet, "card-checks-per-second", checks.Fleet, "most library-card checks per second across the fleet; 0: no limit")
 	var edge edgeFlags
 	edge.register(fs)
+	alertContacts := fs.String("alert-contacts", "", "YAML file of who hears of new alerts per branch (e-mail via an SMTP relay, or a webhook); see docs/alerts.md")
+	fs.DurationVar(&cfg.AlertInterval, "alert-interval", 30*time.Second, "how often the alert rules run")
 	configFile := fs.String("config", "", "YAML file of settings named like these flags (flags given here win)")
 	if err := refuseLoginOnArgv(args); err != nil {
 		return err
@@ -174,6 +177,14 @@ func serve(args []string, stdio IO) error {
 		return usageErr("--card-checks-per-terminal and --card-checks-per-second must be 0 (no limit) or more")
 	}
 	cfg.CardChecks = &checks
+	if *alertContacts != "" {
+		if cfg.AlertContacts, err = alerts.LoadContacts(*alertContacts); err != nil {
+			return usageErr("--alert-contacts: %v", err)
+		}
+	}
+	if cfg.AlertInterval < time.Second || cfg.AlertInterval > time.Hour {
+		return usageErr("--alert-interval must be between 1s and 1h, got %s", cfg.AlertInterval)
+	}
 	if err := required("data", cfg.DataDir); err != nil {
 		return err
 	}

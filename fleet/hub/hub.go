@@ -146,6 +146,10 @@ func (h *Hub) changed(id string) {
 // Run starts the ingest loop, the change listener and the housekeeping
 // timers.
 func (h *Hub) Run() {
+	// No link is up yet, whatever a previous run left recorded.
+	if err := h.store.UnlinkAll(h.ctx); err != nil {
+		h.log.Warn("reset link states", "err", err)
+	}
 	h.wg.Add(3)
 	go func() { defer h.wg.Done(); h.ingestLoop() }()
 	go func() { defer h.wg.Done(); h.housekeeping() }()
@@ -214,17 +218,31 @@ func (h *Hub) register(c *conn) {
 		old.close(protocol.CloseReplaced, "replaced by a newer connection of the same terminal")
 	}
 	h.metrics.Online.Set(float64(n))
+	h.setLinked(true, c.terminal.ID)
 	h.changed(c.terminal.ID)
+}
+
+// setLinked records links going up and down for the terminal list's
+// status filter; a write lost to a race between a terminal's old and new
+// connection is put right by the next presence flush.
+func (h *Hub) setLinked(up bool, ids ...string) {
+	if err := h.store.SetLinked(context.Background(), up, ids...); err != nil {
+		h.log.Warn("record link state", "terminals", len(ids), "err", err)
+	}
 }
 
 func (h *Hub) unregister(c *conn) {
 	h.mu.Lock()
-	if h.conns[c.terminal.ID] == c {
+	removed := h.conns[c.terminal.ID] == c
+	if removed {
 		delete(h.conns, c.terminal.ID)
 	}
 	n := len(h.conns)
 	h.mu.Unlock()
 	h.metrics.Online.Set(float64(n))
+	if removed {
+		h.setLinked(false, c.terminal.ID)
+	}
 	h.changed(c.terminal.ID)
 	// Record when it was last heard from, so an offline terminal shows it.
 	err := h.store.UpdatePresence(context.Background(), []store.Presence{{TerminalID: c.terminal.ID, LastSeen: c.lastSeen()}})
@@ -286,10 +304,13 @@ func (h *Hub) Done() <-chan struct{} { return h.ctx.Done() }
 func (h *Hub) flushPresence() {
 	h.mu.Lock()
 	ps := make([]store.Presence, 0, len(h.conns))
+	ids := make([]string, 0, len(h.conns))
 	for id, c := range h.conns {
 		ps = append(ps, store.Presence{TerminalID: id, LastSeen: c.lastSeen()})
+		ids = append(ids, id)
 	}
 	h.mu.Unlock()
+	h.setLinked(true, ids...)
 	if err := h.store.UpdatePresence(h.ctx, ps); err != nil && h.ctx.Err() == nil {
 		h.log.Warn("record last seen", "err", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"piste/fleet/alerts"
 	"piste/fleet/api"
 	"piste/fleet/changes"
 	"piste/fleet/httpio"
@@ -61,6 +62,10 @@ type Config struct {
 	// than stop the start (for the default address).
 	MetricsAddr     string
 	MetricsOptional bool
+	// AlertInterval is how often the alert rules run; zero: 30 s.
+	AlertInterval time.Duration
+	// AlertContacts is who hears of new alerts; nil: nobody.
+	AlertContacts *alerts.Contacts
 }
 
 // Server is a running fleet.
@@ -120,6 +125,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	a.Visits = v
 	a.Help = newHelp(st, v, h, bus, a, log)
 	a.MyData = mydata.New(st)
+	a.Alerts.Metrics = alerts.NewMetrics(reg, st)
+	if cfg.AlertContacts != nil {
+		a.Alerts.Notifier = alerts.NewNotifier(cfg.AlertContacts)
+	}
 	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool}
 
 	mux := http.NewServeMux()
@@ -200,6 +209,11 @@ func (s *Server) Start() error {
 	go s.API.Help.Run(ctx, s.Changes)
 	go retention.Run(ctx, s.Store, s.cfg.Retention, s.log)
 	go s.API.MyData.Run(ctx, time.Hour, s.log)
+	interval := s.cfg.AlertInterval
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	go s.API.Alerts.Run(ctx, interval, min(interval, 2*time.Second), s.log.Warn)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)

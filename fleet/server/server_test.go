@@ -155,6 +155,10 @@ func TestAPIRoles(t *testing.T) {
 			{"POST", "/api/v1/terminals/" + kallioTerm + "/revoke", ""},
 			{"GET", "/api/v1/audit", ""},
 			{"POST", "/api/v1/enroll-codes", `{"branch":"kallio"}`},
+			{"GET", "/api/v1/alerts", ""},
+			{"POST", "/api/v1/alerts/1/ack", ""},
+			{"POST", "/api/v1/commands/bulk", `{"filter":{},"type":"lock","dry_run":true}`},
+			{"GET", "/api/v1/commands/bulk/b-1", ""},
 		} {
 			status, body := f.do(ep.method, ep.path, token, ep.body)
 			assert.Equal(t, 403, status, "%s %s: %v", ep.method, ep.path, body)
@@ -166,11 +170,11 @@ func TestAPIRoles(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+branchAdmin)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	var list []api.TerminalView
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+	var page struct{ Terminals []api.TerminalView }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
 	resp.Body.Close()
-	require.Len(t, list, 1)
-	assert.Equal(t, kallioTerm, list[0].ID)
+	require.Len(t, page.Terminals, 1)
+	assert.Equal(t, kallioTerm, page.Terminals[0].ID)
 	status, _ := f.do("GET", "/api/v1/terminals/"+oodiTerm, branchAdmin, "")
 	assert.Equal(t, 404, status)
 	status, _ = f.do("POST", "/api/v1/terminals/"+oodiTerm+"/commands", branchAdmin, `{"type":"lock"}`)
@@ -209,6 +213,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		"POST /api/v1/reservations", "GET /api/v1/reservations", "DELETE /api/v1/reservations/{id}",
 		"POST /api/v1/branches/{id}/queue", "GET /api/v1/sessions", "GET /api/v1/terminals/{id}/wipes", "GET /api/v1/alerts",
 		"GET /api/v1/terminals/{id}/rejected-events", "POST /api/v1/terminals/{id}/rejected-events/settle",
+		"POST /api/v1/alerts/{id}/ack", "POST /api/v1/commands/bulk", "GET /api/v1/commands/bulk/{id}",
 	} {
 		method, path, _ := strings.Cut(route, " ")
 		ops, ok := doc.Paths[path]

@@ -120,10 +120,12 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 			in.TerminalID, ms(ev.At), h.CPUPercent, h.MemUsedPercent, h.DiskUsedPercent); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE terminals SET health_at = ?, cpu = ?, mem = ?, disk = ?, uptime = ?, rss = ?
-			WHERE id = ? AND health_at <= ?`,
+		// health_recv beside health_at tells the terminal's clock from the
+		// fleet's (the clock_skew alert).
+		_, err := tx.ExecContext(ctx, `UPDATE terminals SET health_at = ?, cpu = ?, mem = ?, disk = ?, uptime = ?, rss = ?,
+			health_recv = ? WHERE id = ? AND health_at <= ?`,
 			ms(ev.At), h.CPUPercent, h.MemUsedPercent, h.DiskUsedPercent, h.UptimeSeconds, h.AgentRSSBytes,
-			in.TerminalID, ms(ev.At))
+			ms(in.ReceivedAt), in.TerminalID, ms(ev.At))
 		return err
 	case protocol.EventState:
 		var sc protocol.StateChange

@@ -302,4 +302,39 @@ CREATE TABLE visitor_settings (
 );
 CREATE INDEX visitor_settings_used ON visitor_settings(used_at);
 ALTER TABLE commands ADD COLUMN texts TEXT NOT NULL DEFAULT '';
+`,
+	// Schema 8: the admin console. linked is whether the terminal's link is
+	// up (kept by the hub), so the list can filter and count by status in
+	// SQL; status derives from it and the agent's state. The indexes serve
+	// the list's keyset paging for each sort. Alerts get an acknowledgement
+	// and a record of their notification; commands remember the bulk
+	// action they belong to.
+	`
+ALTER TABLE terminals ADD COLUMN linked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE terminals ADD COLUMN health_recv INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE terminals ADD COLUMN status TEXT GENERATED ALWAYS AS (CASE
+	WHEN linked = 0 THEN 'offline'
+	WHEN state = 'out_of_service' THEN 'out_of_service'
+	WHEN state IN ('authenticating', 'active', 'warning', 'ending', 'wiping') THEN 'in_session'
+	ELSE 'online' END) VIRTUAL;
+CREATE INDEX terminals_by_name ON terminals(name, id);
+CREATE INDEX terminals_by_branch ON terminals(branch, name, id);
+CREATE INDEX terminals_by_status ON terminals(status, name, id);
+CREATE INDEX terminals_by_version ON terminals(agent_version, name, id);
+CREATE INDEX terminals_by_seen ON terminals(last_seen, id);
+CREATE INDEX terminals_branch_status ON terminals(branch, status);
+ALTER TABLE alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN acked_at INTEGER;
+ALTER TABLE alerts ADD COLUMN notified_at INTEGER;
+CREATE INDEX alerts_kind_open ON alerts(kind, closed_at);
+CREATE TABLE bulk_actions (
+	id         TEXT PRIMARY KEY,
+	type       TEXT NOT NULL,
+	text       TEXT NOT NULL DEFAULT '',
+	created_by TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	count      INTEGER NOT NULL
+);
+ALTER TABLE commands ADD COLUMN bulk_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX commands_bulk ON commands(bulk_id, status) WHERE bulk_id != '';
 `}

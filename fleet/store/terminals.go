@@ -24,6 +24,13 @@ type Terminal struct {
 	StateReason  string
 	LastSeen     time.Time
 	Health       Health
+	// Linked, ListStatus and HealthReceived are read by the list's
+	// queries only (TerminalPage, ListTerminal): whether the hub has the
+	// link up, the status derived from it, and when the newest health
+	// sample arrived.
+	Linked         bool
+	ListStatus     string
+	HealthReceived time.Time
 }
 
 // Health is the latest health sample of a terminal.

@@ -33,6 +33,8 @@ type Store interface {
 	OpenAlerts(ctx context.Context) ([]store.Alert, error)
 	RejectedEvents(ctx context.Context, terminalID string, limit int) ([]store.RejectedEvent, error)
 	SettleRejected(ctx context.Context, terminalID string, at time.Time) (bool, error)
+	PageStore
+	BulkStore
 }
 
 // Link tells whether a terminal is connected; *hub.Hub is one.

@@ -31,6 +31,7 @@ func TestRefusedPolicyShowsAsAnAlert(t *testing.T) {
 	result(1, protocol.PolicyResult{Status: protocol.PolicyRefused, Key: "wipe.skeleton",
 		Error: `policy refused on this terminal: wipe.skeleton "/etc" is not allowed by this terminal's skeletons in /etc/piste/agent.yaml <b>`})
 	_, body := get(t, c, f.srv.URL+"/")
+	body = shown(body)
 	assert.Contains(t, body, "1 open alert")
 	assert.Contains(t, body, "policy refused")
 	assert.Contains(t, body, "The terminal keeps its last good policy")
@@ -40,5 +41,6 @@ func TestRefusedPolicyShowsAsAnAlert(t *testing.T) {
 
 	result(2, protocol.PolicyResult{Status: protocol.PolicyApplied})
 	_, body = get(t, c, f.srv.URL+"/")
+	body = shown(body)
 	assert.NotContains(t, body, "open alert")
 }

@@ -21,6 +21,7 @@ func TestRejectedEventShowsAsAlert(t *testing.T) {
 	term := f.addTerminal(t, "kallio", "kallio-pc-01", 33)
 	c := f.login(t, "ada", api.RoleAdmin, "")
 	_, body := get(t, c, f.srv.URL+"/terminals/"+term.ID)
+	body = shown(body)
 	assert.NotContains(t, body, "Events not accepted")
 
 	out, err := f.store.Ingest(context.Background(), []store.Incoming{{TerminalID: term.ID, ReceivedAt: time.Now(),
@@ -29,6 +30,7 @@ func TestRejectedEventShowsAsAlert(t *testing.T) {
 	require.NotEmpty(t, out[0].Rejected)
 
 	_, body = get(t, c, f.srv.URL+"/")
+	body = shown(body)
 	assert.Contains(t, body, "1 open alert")
 	assert.Contains(t, body, "event not accepted")
 	assert.Contains(t, body, "health event e1/2 not accepted")
@@ -36,6 +38,7 @@ func TestRejectedEventShowsAsAlert(t *testing.T) {
 	assertNoInlineCode(t, body)
 
 	_, body = get(t, c, f.srv.URL+"/terminals/"+term.ID)
+	body = shown(body)
 	assert.Contains(t, body, "Events not accepted")
 	assert.Contains(t, body, "health data")
 	assert.Contains(t, body, "&lt;script&gt;x&lt;/script&gt;", "the raw data is escaped")

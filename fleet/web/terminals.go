@@ -2,85 +2,155 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
-	"unicode/utf8"
 
+	"piste/fleet/alerts"
 	"piste/fleet/httpio"
+	"piste/fleet/protocol"
 	"piste/fleet/staff"
 	"piste/fleet/store"
 	"piste/fleet/terminals"
 )
 
-// Filter is the terminal list's filter, kept in the query string so that a
-// filtered view is a link one admin can send another.
-type Filter struct {
-	Branch string // branch id, empty for all
-	Status string // one of the terminals.Status* values, empty for all
-	Query  string // substring of name, id or hostname, case-insensitive
-}
-
 // Statuses lists the terminal statuses in the order the pages show them.
 var Statuses = []string{terminals.StatusOnline, terminals.StatusInSession, terminals.StatusOutOfService, terminals.StatusOffline}
 
-// ParseFilter reads a Filter from a query string. Unknown statuses and
-// malformed values are dropped rather than refused: a stale bookmark should
-// still open the list.
-func ParseFilter(q url.Values) Filter {
-	f := Filter{Branch: q.Get("branch"), Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q"))}
-	if !store.ValidID(f.Branch) {
-		f.Branch = ""
-	}
-	if !validStatus(f.Status) {
-		f.Status = ""
-	}
-	if !utf8.ValidString(f.Query) || len(f.Query) > 100 {
-		f.Query = ""
-	}
-	return f
+// Count is one status's number of terminals, shown above the list.
+type Count struct {
+	Status string
+	N      int
+	Href   string
+	Active bool
 }
 
-func validStatus(s string) bool {
-	for _, v := range Statuses {
-		if s == v {
-			return true
-		}
-	}
-	return false
+// SortLink is a column heading that sorts the list.
+type SortLink struct {
+	Key    string // the text key of the heading
+	Href   string
+	Active string // "ascending", "descending" or ""
 }
 
-// Matches reports whether a terminal passes the branch and text parts of
-// the filter (the status part is checked separately, because the counts
-// at the top of the list ignore it).
-func (f Filter) Matches(v terminals.View) bool {
-	if v.Revoked || f.Branch != "" && v.Branch != f.Branch {
-		return false
-	}
-	if f.Query == "" {
-		return true
-	}
-	q := strings.ToLower(f.Query)
-	return strings.Contains(strings.ToLower(v.Name), q) || strings.Contains(strings.ToLower(v.ID), q) ||
-		strings.Contains(strings.ToLower(v.Hostname), q)
+// List is the terminal list page's data: one page of the filtered,
+// sorted list, rendered on the server.
+type List struct {
+	Query    terminals.Query
+	Sort     string
+	Branches []store.Branch
+	Rows     []Row
+	Counts   []Count
+	All      Count
+	Total    int
+	// Next and First link the following page and the first one; empty
+	// on the last page and on the first.
+	Next, First string
+	Sorts       map[string]SortLink
+	Revoked     string // name of a terminal just revoked from its page
+	Alerts      []alerts.View
+	BadQuery    string // why the query string was dropped, if it was
+	BulkTypes   []string
+	Kinds       []string
 }
 
-// With returns the filter's query string with one status, for count links.
-func (f Filter) With(status string) string {
-	q := url.Values{}
-	if f.Branch != "" {
-		q.Set("branch", f.Branch)
+// listURL is the list's link for a filter, order and cursor.
+func listURL(q terminals.Query, sort, cursor string) string {
+	v := q.Values()
+	if sort != "" && sort != store.SortByName {
+		v.Set("sort", sort)
 	}
-	if status != "" {
-		q.Set("status", status)
+	if cursor != "" {
+		v.Set("cursor", cursor)
 	}
-	if f.Query != "" {
-		q.Set("q", f.Query)
-	}
-	if len(q) == 0 {
+	if len(v) == 0 {
 		return "/"
 	}
-	return "/?" + q.Encode()
+	return "/?" + v.Encode()
+}
+
+// sortLinks are the sortable headings: a heading sorts by its column, and
+// again in reverse when it already does.
+func sortLinks(q terminals.Query, current string) map[string]SortLink {
+	out := map[string]SortLink{}
+	for col, key := range map[string]string{store.SortByName: "console.col.name", store.SortByBranch: "console.col.branch",
+		store.SortByStatus: "console.col.status", store.SortByVersion: "console.col.agent", store.SortByLastSeen: "console.col.seen"} {
+		l := SortLink{Key: key, Href: listURL(q, col, "")}
+		switch current {
+		case col, "":
+			if current == "" && col != store.SortByName {
+				break
+			}
+			l.Active = "ascending"
+			l.Href = listURL(q, "-"+col, "")
+		case "-" + col:
+			l.Active = "descending"
+		}
+		out[col] = l
+	}
+	return out
+}
+
+// BuildList shapes a page of the list for the template.
+func BuildList(page terminals.Page, q terminals.Query, sort, cursor string, now time.Time) List {
+	l := List{Query: q, Sort: sort, Total: page.Total, Sorts: sortLinks(q, sort),
+		BulkTypes: terminals.BulkTypes, Kinds: []string{string(protocol.KindPC), string(protocol.KindScreen)}}
+	for _, v := range page.Terminals {
+		l.Rows = append(l.Rows, NewRow(v, now))
+	}
+	all := 0
+	for _, st := range Statuses {
+		n := page.Counts[st]
+		all += n
+		sq := q
+		sq.Status = st
+		l.Counts = append(l.Counts, Count{Status: st, N: n, Href: listURL(sq, sort, ""), Active: q.Status == st})
+	}
+	aq := q
+	aq.Status = ""
+	l.All = Count{N: all, Href: listURL(aq, sort, ""), Active: q.Status == ""}
+	if page.Next != "" {
+		l.Next = listURL(q, sort, page.Next)
+	}
+	if cursor != "" {
+		l.First = listURL(q, sort, "")
+	}
+	return l
+}
+
+func (p *Pages) terminals(w http.ResponseWriter, r *http.Request, u staff.Member) {
+	req, err := terminals.ParsePageRequest(r.URL.Query())
+	bad := ""
+	if err != nil {
+		// A stale bookmark still opens the list, saying what was dropped.
+		bad = err.Error()
+		req = terminals.PageRequest{Limit: terminals.DefaultPageSize}
+	}
+	page, err := p.Terminals.Page(r.Context(), u, req)
+	if err != nil && httpio.Status(err) == http.StatusBadRequest {
+		bad = err.Error()
+		req = terminals.PageRequest{Limit: terminals.DefaultPageSize}
+		page, err = p.Terminals.Page(r.Context(), u, req)
+	}
+	if err != nil {
+		p.internal(w, "list terminals", err)
+		return
+	}
+	branches, err := p.Staff.Branches(r.Context(), u)
+	if err != nil {
+		p.internal(w, "list branches", err)
+		return
+	}
+	now := time.Now()
+	l := BuildList(page, req.Query, req.Sort, req.Cursor, now)
+	l.Branches, l.BadQuery = branches, bad
+	if l.Alerts, err = p.Alerts.List(r.Context(), u); err != nil {
+		p.internal(w, "list alerts", err)
+		return
+	}
+	if id := r.URL.Query().Get("revoked"); id != "" {
+		if t, err := p.Terminals.Terminal(r.Context(), u, id); err == nil && t.Revoked {
+			l.Revoked = t.Name
+		}
+	}
+	p.render(w, r, http.StatusOK, "terminals", view{Title: "console.list.title", User: u, Script: "terminals.js", Now: now, Data: l})
 }
 
 // Row is one terminal as a list row or detail page shows it.
@@ -96,6 +166,12 @@ type Row struct {
 	SeenMS     int64
 }
 
+// rowView is what the row template takes: a row and the page's time.
+type rowView struct {
+	Row Row
+	Now time.Time
+}
+
 // NewRow formats a terminal for display at time now.
 func NewRow(v terminals.View, now time.Time) Row {
 	known := !v.Health.At.IsZero()
@@ -107,75 +183,6 @@ func NewRow(v terminals.View, now time.Time) Row {
 		r.SeenMS = v.LastSeen.UnixMilli()
 	}
 	return r
-}
-
-// Count is one status's number of terminals, shown above the list.
-type Count struct {
-	Status string
-	Text   string
-	N      int
-	Href   string
-	Active bool
-}
-
-// List is the terminal list page's data.
-type List struct {
-	Filter   Filter
-	Branches []store.Branch
-	Rows     []Row
-	Counts   []Count
-	Total    int // terminals passing branch and text filters
-	All      Count
-	Revoked  string // name of a terminal just revoked from its page
-	Alerts   []store.Alert
-}
-
-// BuildList filters and counts terminals for the list page.
-func BuildList(views []terminals.View, f Filter, now time.Time) List {
-	l := List{Filter: f}
-	n := map[string]int{}
-	for _, v := range views {
-		if !f.Matches(v) {
-			continue
-		}
-		l.Total++
-		n[v.Status]++
-		if f.Status == "" || v.Status == f.Status {
-			l.Rows = append(l.Rows, NewRow(v, now))
-		}
-	}
-	l.All = Count{Text: "All", N: l.Total, Href: f.With(""), Active: f.Status == ""}
-	for _, s := range Statuses {
-		l.Counts = append(l.Counts, Count{Status: s, Text: StatusText(s), N: n[s], Href: f.With(s), Active: f.Status == s})
-	}
-	return l
-}
-
-func (p *Pages) terminals(w http.ResponseWriter, r *http.Request, u staff.Member) {
-	f := ParseFilter(r.URL.Query())
-	views, err := p.Terminals.List(r.Context(), u, "", "")
-	if err != nil {
-		p.internal(w, "list terminals", err)
-		return
-	}
-	branches, err := p.Staff.Branches(r.Context(), u)
-	if err != nil {
-		p.internal(w, "list branches", err)
-		return
-	}
-	now := time.Now()
-	l := BuildList(views, f, now)
-	l.Branches = branches
-	if l.Alerts, err = p.Terminals.Alerts(r.Context(), u); err != nil {
-		p.internal(w, "list alerts", err)
-		return
-	}
-	if id := r.URL.Query().Get("revoked"); id != "" {
-		if t, err := p.Terminals.Terminal(r.Context(), u, id); err == nil && t.Revoked {
-			l.Revoked = t.Name
-		}
-	}
-	p.render(w, r, http.StatusOK, "terminals", view{Title: "Terminals", User: u, Script: "terminals.js", Now: now, Data: l})
 }
 
 // Detail is the terminal page's data.

@@ -6,105 +6,63 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
-	"piste/fleet/store"
 	"piste/fleet/terminals"
 )
 
-func TestParseFilter(t *testing.T) {
-	cases := []struct {
-		name  string
-		query string
-		want  Filter
-	}{
-		{"empty", "", Filter{}},
-		{"all parts", "branch=kallio&status=offline&q=+pc-01+", Filter{Branch: "kallio", Status: "offline", Query: "pc-01"}},
-		{"unknown status dropped", "status=sleeping", Filter{}},
-		{"bad branch dropped", "branch=a%20b", Filter{}},
-		{"invalid utf-8 dropped", "q=%ff", Filter{}},
+func TestBuildList(t *testing.T) {
+	now := time.Now()
+	page := terminals.Page{
+		Terminals: []terminals.View{
+			{ID: "t-1", Name: "kallio-pc-01", Branch: "kallio", Status: terminals.StatusOnline},
+			{ID: "t-3", Name: "kallio-pc-03", Branch: "kallio", Status: terminals.StatusOnline},
+		},
+		Next:   "CURSOR",
+		Counts: map[string]int{terminals.StatusOnline: 2, terminals.StatusOffline: 1},
+		Total:  2,
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			q, err := url.ParseQuery(tc.query)
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, ParseFilter(q))
-		})
+	q := terminals.Query{Branch: "kallio", Status: terminals.StatusOnline}
+	l := BuildList(page, q, "-last_seen", "", now)
+	assert.Len(t, l.Rows, 2)
+	assert.Equal(t, 3, l.All.N, "all statuses of the branch")
+	assert.Equal(t, "/?branch=kallio&sort=-last_seen", l.All.Href)
+	assert.Equal(t, "/?branch=kallio&cursor=CURSOR&sort=-last_seen&status=online", l.Next)
+	assert.Empty(t, l.First, "this is the first page")
+	for _, c := range l.Counts {
+		assert.Equal(t, c.Status == terminals.StatusOnline, c.Active, c.Status)
 	}
+	assert.Equal(t, "descending", l.Sorts["last_seen"].Active)
+	assert.Equal(t, "/?branch=kallio&sort=last_seen&status=online", l.Sorts["last_seen"].Href, "a second click sorts the other way")
+	assert.Equal(t, "", l.Sorts["name"].Active)
+
+	l = BuildList(page, terminals.Query{}, "", "CURSOR", now)
+	assert.Equal(t, "/", l.First)
+	assert.Equal(t, "ascending", l.Sorts["name"].Active, "by name unless told")
+	assert.Equal(t, "/?sort=-name", l.Sorts["name"].Href)
 }
 
-func FuzzParseFilter(f *testing.F) {
-	f.Add("branch=kallio&status=online&q=pc")
+// A filter's link gives back the same filter.
+func FuzzListURL(f *testing.F) {
+	f.Add("branch=kallio&status=online&q=pc&kind=pc&version=1.2")
 	f.Add("q=%ff%fe&status=")
 	f.Fuzz(func(t *testing.T, raw string) {
-		q, err := url.ParseQuery(raw)
+		v, err := url.ParseQuery(raw)
 		if err != nil {
 			return
 		}
-		got := ParseFilter(q)
-		if got.Branch != "" && !store.ValidID(got.Branch) {
-			t.Fatalf("branch %q passed the filter", got.Branch)
-		}
-		if got.Status != "" && !validStatus(got.Status) {
-			t.Fatalf("status %q passed the filter", got.Status)
-		}
-		// A filter must survive its own link unchanged.
-		back, err := url.Parse(got.With(got.Status))
+		q, err := terminals.ParseQuery(v)
 		if err != nil {
-			t.Fatalf("link %q: %v", got.With(got.Status), err)
+			return
 		}
-		if again := ParseFilter(back.Query()); again != got {
-			t.Fatalf("round trip changed %+v to %+v", got, again)
+		back, err := url.Parse(listURL(q, "", ""))
+		if err != nil {
+			t.Fatalf("link %q: %v", listURL(q, "", ""), err)
+		}
+		again, err := terminals.ParseQuery(back.Query())
+		if err != nil || again != q {
+			t.Fatalf("round trip changed %+v to %+v (%v)", q, again, err)
 		}
 	})
-}
-
-func TestBuildList(t *testing.T) {
-	now := time.Now()
-	views := []terminals.View{
-		{ID: "t-1", Name: "kallio-pc-01", Branch: "kallio", Status: terminals.StatusOnline},
-		{ID: "t-2", Name: "kallio-pc-02", Branch: "kallio", Status: terminals.StatusOffline},
-		{ID: "t-3", Name: "kallio-pc-03", Branch: "kallio", Status: terminals.StatusOnline},
-		{ID: "t-4", Name: "toolo-pc-01", Branch: "toolo", Status: terminals.StatusInSession},
-		{ID: "t-5", Name: "kallio-old", Branch: "kallio", Status: terminals.StatusOffline, Revoked: true},
-	}
-	cases := []struct {
-		name     string
-		filter   Filter
-		rows     []string
-		total    int
-		online   int
-		offline  int
-		allHref  string
-		selected string
-	}{
-		{"everything but revoked", Filter{}, []string{"t-1", "t-2", "t-3", "t-4"}, 4, 2, 1, "/", ""},
-		{"one branch", Filter{Branch: "kallio"}, []string{"t-1", "t-2", "t-3"}, 3, 2, 1, "/?branch=kallio", ""},
-		{"branch and status", Filter{Branch: "kallio", Status: terminals.StatusOnline}, []string{"t-1", "t-3"}, 3, 2, 1, "/?branch=kallio", terminals.StatusOnline},
-		{"text", Filter{Query: "TOOLO"}, []string{"t-4"}, 1, 0, 0, "/?q=TOOLO", ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			l := BuildList(views, tc.filter, now)
-			var ids []string
-			for _, r := range l.Rows {
-				ids = append(ids, r.ID)
-			}
-			assert.Equal(t, tc.rows, ids)
-			assert.Equal(t, tc.total, l.Total)
-			assert.Equal(t, tc.total, l.All.N)
-			assert.Equal(t, tc.allHref, l.All.Href)
-			counts := map[string]Count{}
-			for _, c := range l.Counts {
-				counts[c.Status] = c
-			}
-			assert.Equal(t, tc.online, counts[terminals.StatusOnline].N)
-			assert.Equal(t, tc.offline, counts[terminals.StatusOffline].N)
-			for s, c := range counts {
-				assert.Equal(t, s == tc.selected, c.Active, "count %s active", s)
-			}
-		})
-	}
 }
 
 func TestNewRowWithoutHealth(t *testing.T) {

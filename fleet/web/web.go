@@ -20,9 +20,11 @@ import (
 	"time"
 	"unicode"
 
+	"piste/fleet/alerts"
 	"piste/fleet/guestpasses"
 	"piste/fleet/help"
 	"piste/fleet/httpio"
+	"piste/fleet/overview"
 	"piste/fleet/staff"
 	"piste/fleet/terminals"
 	"piste/fleet/web/i18n"
@@ -40,6 +42,8 @@ type Services struct {
 	Terminals    *terminals.Service
 	GuestPasses  *guestpasses.Service
 	Help         *help.Service
+	Alerts       *alerts.Service
+	Overview     *overview.Service
 	SecureCookie bool // the session cookie's Secure flag (TLS)
 }
 
@@ -65,6 +69,7 @@ func Register(mux *http.ServeMux, s Services, log *slog.Logger) *Pages {
 	mux.HandleFunc("GET /static/", p.static)
 	mux.Handle("GET /{$}", p.admin(p.terminals))
 	mux.Handle("GET /terminals/{id}", p.admin(p.terminal))
+	mux.Handle("GET /overview", p.admin(p.overview))
 	mux.Handle("GET /guest-passes", p.admin(p.guestPassForm))
 	mux.Handle("POST /guest-passes", p.admin(p.guestPassBatch))
 	p.registerHelp(mux)
@@ -84,6 +89,8 @@ func New(s Services, log *slog.Logger) *Pages {
 			"blankRow": func() Row { return Row{} },
 			"t":        func(key string, args ...any) string { return i18n.Catalog.T(lang, key, args...) },
 			"texts":    func(prefix string) (template.JS, error) { return pageTexts(lang, prefix) },
+			"ago":      func(ms int64, now time.Time) string { return agoText(lang, ms, now) },
+			"rowOf":    func(r Row, now time.Time) rowView { return rowView{Row: r, Now: now} },
 		}
 		base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/rows.html"))
 		p.tmpl[lang] = map[string]*template.Template{}
@@ -122,7 +129,7 @@ func (p *Pages) static(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageNames are the page templates, each with the layout.
-var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses", "help", "helpstats"}
+var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses", "help", "helpstats", "overview"}
 
 // pageTexts is a page script's texts: every text whose key starts with
 // prefix, as JSON for a <script type="application/json" id="texts">

@@ -28,6 +28,7 @@ type Policy struct {
 	Hours         Hours         `json:"hours"`
 	Help          Help          `json:"help"`
 	Library       Library       `json:"library"`
+	Alerts        Alerts        `json:"alerts"`
 }
 
 // Library is how the visitor screens name the library: "Kallion kirjasto".
@@ -72,6 +73,15 @@ type Session struct {
 	PINLockoutMinutes       int         `json:"pin_lockout_minutes"`
 	FeeLimit                Money       `json:"fee_limit"`
 	EndBeforeClosingMinutes int         `json:"end_before_closing_minutes"`
+}
+
+// Alerts holds when the fleet tells admins about a terminal. The agent
+// ignores it; the fleet reads it per terminal.
+type Alerts struct {
+	OfflineMinutes   int  `json:"offline_minutes"`
+	DiskPercent      int  `json:"disk_percent"`
+	VersionBehind    bool `json:"version_behind"`
+	ClockSkewSeconds int  `json:"clock_skew_seconds"`
 }
 
 // OfflineMode is what a terminal does for a visitor while it cannot reach

@@ -91,6 +91,11 @@ var settings = []setting{
 	field[[]string]{key: "help.topics", get: func(p *Policy) *[]string { return &p.Help.Topics }, parse: listOf(parseString), valid: checkTopics, join: replaceList[string]},
 	field[Weekly]{key: "help.support", get: func(p *Policy) *Weekly { return &p.Help.Support }, parse: parseWeekly, valid: checkWeekly, join: overlayWeekly},
 	number("help.welcome_timeout_minutes", 1, 240, func(p *Policy) *int { return &p.Help.WelcomeTimeoutMinutes }),
+
+	number("alerts.offline_minutes", 1, 1440, func(p *Policy) *int { return &p.Alerts.OfflineMinutes }),
+	number("alerts.disk_percent", 50, 100, func(p *Policy) *int { return &p.Alerts.DiskPercent }),
+	field[bool]{key: "alerts.version_behind", get: func(p *Policy) *bool { return &p.Alerts.VersionBehind }, parse: parseBool},
+	number("alerts.clock_skew_seconds", 5, 86400, func(p *Policy) *int { return &p.Alerts.ClockSkewSeconds }),
 }
 
 // number is a whole-number key within lo..hi: minutes, seconds, counts

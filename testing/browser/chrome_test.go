@@ -22,6 +22,12 @@ const chromiumPath = "/usr/bin/chromium"
 // none). Tabs made from the returned context share the browser.
 func newBrowser(t testing.TB) context.Context {
 	t.Helper()
+	return newBrowserFor(t, 3*time.Minute)
+}
+
+// newBrowserFor is newBrowser for a run of up to d (benchmarks take longer).
+func newBrowserFor(t testing.TB, d time.Duration) context.Context {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a real browser; skipped with -short")
 	}
@@ -33,7 +39,7 @@ func newBrowser(t testing.TB) context.Context {
 		}
 		path = found
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(path),

@@ -226,9 +226,9 @@ type terminalView struct {
 }
 
 func (f *fleet) terminals() []terminalView {
-	var ts []terminalView
-	require.Equal(f.t, 200, f.call("GET", "/api/v1/terminals", f.token, nil, &ts))
-	return ts
+	var page struct{ Terminals []terminalView }
+	require.Equal(f.t, 200, f.call("GET", "/api/v1/terminals?limit=500", f.token, nil, &page))
+	return page.Terminals
 }
 
 func (f *fleet) terminal(id string) terminalView {

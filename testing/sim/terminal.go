@@ -145,3 +145,12 @@ func (t *Terminal) command(cmd protocol.Command) {
 	}
 	t.event(protocol.EventCommandResult, result)
 }
+
+// SetState reports a visitor-session state, as the agent does when a
+// session starts or ends; benchmarks drive live list updates with it.
+func (t *Terminal) SetState(state protocol.TerminalState) {
+	t.mu.Lock()
+	t.state = string(state)
+	t.mu.Unlock()
+	t.event(protocol.EventState, protocol.StateChange{State: state})
+}

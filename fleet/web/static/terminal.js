@@ -4,6 +4,18 @@
 'use strict';
 (function () {
   var P = window.Piste;
+  var T = P.T;
+
+  // agoT says how long ago a time was, in the page's language.
+  function agoT(ms) {
+    if (!ms) return T('console.ago.never');
+    var s = Math.floor((P.now() - ms) / 1000);
+    if (s < 0) return T('console.ago.now');
+    if (s < 60) return T('console.ago.s', s);
+    if (s < 3600) return T('console.ago.min', Math.floor(s / 60));
+    if (s < 86400) return T('console.ago.h', Math.floor(s / 3600));
+    return T('console.ago.d', Math.floor(s / 86400));
+  }
   var root = document.getElementById('terminal');
   if (!root) return;
   var id = root.dataset.id;
@@ -62,8 +74,8 @@
   function describe(samples) {
     var last = samples[samples.length - 1].v;
     var peak = Math.max.apply(null, samples.map(function (s) { return s.v[0]; }));
-    return samples.length + ' reports. Latest: CPU ' + Math.round(last[0]) + ' %, memory ' +
-      Math.round(last[1]) + ' %, disk ' + Math.round(last[2]) + ' %. Highest CPU ' + Math.round(peak) + ' %.';
+    return T('console.terminal.chart_desc', samples.length, Math.round(last[0]), Math.round(last[1]),
+      Math.round(last[2]), Math.round(peak));
   }
 
   // ticks labels the time axis at whole local hours divisible by six,
@@ -75,7 +87,7 @@
     for (; d.getTime() < end - 90 * 60 * 1000; d.setHours(d.getHours() + 6)) {
       out.push({ t: d.getTime(), anchor: 'middle', label: String(d.getHours()).padStart(2, '0') + ':00' });
     }
-    out.push({ t: end, anchor: 'end', label: 'now' });
+    out.push({ t: end, anchor: 'end', label: T('console.terminal.now') });
     return out;
   }
 
@@ -87,20 +99,20 @@
     }).filter(function (s) { return s.t >= start; });
     fig.textContent = '';
     if (!samples.length) {
-      fig.appendChild(document.createElement('p')).textContent = 'No health reports in the last 24 hours.';
+      fig.appendChild(document.createElement('p')).textContent = T('console.terminal.no_health');
       fig.firstChild.className = 'chart-msg';
       return;
     }
     // Drawn at the figure's own pixel width, so labels keep their size
     // on a phone instead of shrinking with a scaled drawing.
-    var W = Math.max(fig.clientWidth || 640, 280), H = 220, L = 44, R = 12, T = 10, B = 28;
+    var W = Math.max(fig.clientWidth || 640, 280), H = 220, L = 44, R = 12, TOP = 10, B = 28;
     var x = function (t) { return L + (t - start) / DAY * (W - L - R); };
-    var y = function (v) { return T + (1 - Math.min(Math.max(v, 0), 100) / 100) * (H - T - B); };
+    var y = function (v) { return TOP + (1 - Math.min(Math.max(v, 0), 100) / 100) * (H - TOP - B); };
     var svg = el('svg', {
       viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': 'chart-title chart-desc',
       'data-samples': String(samples.length)
     });
-    svg.appendChild(el('title', { id: 'chart-title' }, 'CPU, memory and disk use over the last 24 hours'));
+    svg.appendChild(el('title', { id: 'chart-title' }, T('console.terminal.chart_title')));
     svg.appendChild(el('desc', { id: 'chart-desc' }, describe(samples)));
     [0, 25, 50, 75, 100].forEach(function (v) {
       svg.appendChild(el('line', { class: 'grid', x1: L, x2: W - R, y1: y(v), y2: y(v) }));
@@ -149,8 +161,8 @@
       var t = res.body, h = t.health || {}, known = P.time(h.at) > 0;
       var badge = document.getElementById('d-badge');
       badge.className = 'badge st-' + t.status;
-      P.setText(badge, P.statusText(t.status));
-      P.setText(field('status'), P.statusText(t.status));
+      P.setText(badge, T('console.status.' + t.status));
+      P.setText(field('status'), T('console.status.' + t.status));
       P.setText(field('state'), t.state + (t.state_reason ? ' (' + t.state_reason + ')' : ''));
       P.setText(field('cpu'), P.percent(h.cpu_percent, known));
       P.setText(field('mem'), P.percent(h.mem_used_percent, known));
@@ -164,7 +176,7 @@
 
   function tickSeen() {
     var f = field('seen');
-    P.setText(f, P.ago(Number(f.dataset.seen)));
+    P.setText(f, agoT(Number(f.dataset.seen)));
   }
 
   // ---- confirmation ----
@@ -190,11 +202,11 @@
   var form = document.getElementById('command-form');
   var FINAL = { done: true, failed: true, expired: true };
   var statusWords = {
-    queued: 'queued, waiting for the terminal',
-    delivered: 'delivered, running',
-    done: 'done',
-    failed: 'failed',
-    expired: 'expired: the terminal did not take it in time'
+    queued: T('console.cmdstatus.queued'),
+    delivered: T('console.cmdstatus.delivered'),
+    done: T('console.cmdstatus.done'),
+    failed: T('console.cmdstatus.failed'),
+    expired: T('console.cmdstatus.expired')
   };
 
   function showFieldError(name, msg) {
@@ -252,8 +264,8 @@
       }
       var b = res.body || {};
       if (b.field === 'text' || b.field === 'ttl') showFieldError(b.field, b.error);
-      else showFormError(b.error || 'Sending failed (HTTP ' + res.status + ').');
-    }, function () { showFormError('Cannot reach the fleet server. Try again.'); });
+      else showFormError(b.error || T('console.terminal.send_failed', res.status));
+    }, function () { showFormError(T('console.unreachable')); });
   }
 
   function syncType() {
@@ -270,12 +282,12 @@
       showFormError('');
       var opt = form.elements.type.selectedOptions[0];
       if (form.elements.type.value === 'message' && !form.elements.text.value.trim()) {
-        showFieldError('text', 'Write the message to show.');
+        showFieldError('text', T('console.terminal.need_text'));
         form.elements.text.focus();
         return;
       }
       if (opt.dataset.confirm) {
-        confirm(opt.textContent + '?', 'This interrupts anyone using the terminal now.', opt.textContent, send);
+        confirm(opt.textContent + '?', T('console.terminal.interrupts'), opt.textContent, send);
         return;
       }
       send();
@@ -288,15 +300,15 @@
   if (revoke) {
     revoke.addEventListener('click', function () {
       var name = document.querySelector('h1').textContent;
-      confirm('Revoke ' + name + '?', 'The terminal is disconnected now and cannot connect again until it is enrolled again.',
-        'Revoke', function () {
+      confirm(T('console.terminal.revoke_q', name), T('console.terminal.revoke_text'),
+        T('console.terminal.revoke'), function () {
           P.api('POST', base + '/revoke').then(function (res) {
             if (res.status === 204) {
               location.assign('/?revoked=' + encodeURIComponent(id));
               return;
             }
             var err = document.getElementById('revoke-error');
-            err.textContent = (res.body && res.body.error) || 'Revoking failed (HTTP ' + res.status + ').';
+            err.textContent = (res.body && res.body.error) || T('console.terminal.revoke_failed', res.status);
             err.hidden = false;
           });
         });
