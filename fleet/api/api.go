@@ -121,6 +121,7 @@ func (a *API) registerVisits(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/agent/reservations", a.agentReserve) // protocol.PathAgentReserve
 	mux.Handle("GET /api/v1/policies/{scope}", a.role(RoleAdmin, a.getPolicy))
 	mux.Handle("PUT /api/v1/policies/{scope}", a.role(RoleAdmin, a.putPolicy))
+	a.registerConsole(mux)
 	mux.Handle("POST /api/v1/guest-passes", a.role(RoleAdmin, a.newGuestPasses))
 	mux.Handle("POST /api/v1/reservations", a.branchRoles(a.newReservation))
 	mux.Handle("GET /api/v1/reservations", a.branchRoles(a.reservations))

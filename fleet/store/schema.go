@@ -232,4 +232,39 @@ CREATE INDEX visitor_sessions_ends ON visitor_sessions(ends_at);
 CREATE INDEX events_received ON events(received_at);
 CREATE INDEX wipe_receipts_ended ON wipe_receipts(ended_at);
 CREATE INDEX audit_at ON audit(at);
+`,
+	// Schema: the admin's console (policy versions, power schedules, the
+	// programme's measures). Existing layers become their scope's version 1.
+	`
+CREATE TABLE policy_versions (
+	scope       TEXT NOT NULL,
+	version     INTEGER NOT NULL,
+	yaml        TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	created_by  TEXT NOT NULL,
+	diff        TEXT NOT NULL DEFAULT '',
+	rollback_of INTEGER,
+	PRIMARY KEY (scope, version)
+);
+INSERT INTO policy_versions (scope, version, yaml, created_at, created_by)
+	SELECT scope, 1, yaml, updated_at, updated_by FROM policy_layers;
+ALTER TABLE terminals ADD COLUMN mac TEXT NOT NULL DEFAULT '';
+-- power_log holds the spans a terminal was off on its power schedule.
+CREATE TABLE power_log (
+	terminal_id TEXT NOT NULL REFERENCES terminals(id) ON DELETE CASCADE,
+	branch      TEXT NOT NULL,
+	off_at      INTEGER NOT NULL,
+	on_at       INTEGER NOT NULL,
+	PRIMARY KEY (terminal_id, off_at)
+);
+CREATE INDEX power_log_branch ON power_log(branch, off_at);
+-- agent_updates records each change of a terminal's agent version.
+CREATE TABLE agent_updates (
+	terminal_id  TEXT NOT NULL,
+	branch       TEXT NOT NULL,
+	from_version TEXT NOT NULL,
+	to_version   TEXT NOT NULL,
+	at           INTEGER NOT NULL
+);
+CREATE INDEX agent_updates_branch ON agent_updates(branch, at);
 `}

@@ -26,6 +26,15 @@ type Policy struct {
 	Wipe          Wipe          `json:"wipe"`
 	Accessibility Accessibility `json:"accessibility"`
 	Hours         Hours         `json:"hours"`
+	Power         Power         `json:"power"`
+}
+
+// Power is the terminal's power schedule: off after closing, on again
+// before opening (woken over the branch network by a neighbour).
+type Power struct {
+	Enabled                     bool `json:"enabled"`
+	ShutdownAfterClosingMinutes int  `json:"shutdown_after_closing_minutes"`
+	WakeBeforeOpeningMinutes    int  `json:"wake_before_opening_minutes"`
 }
 
 // Session holds the rules for visitor sessions. Durations are in minutes.

@@ -85,6 +85,10 @@ var settings = []setting{
 	field[string]{key: "hours.timezone", get: func(p *Policy) *string { return &p.Hours.Timezone }, parse: parseString, valid: checkTimezone},
 	field[Weekly]{key: "hours.weekly", get: func(p *Policy) *Weekly { return &p.Hours.Weekly }, parse: parseWeekly, valid: checkWeekly, join: overlayWeekly},
 	field[[]Exception]{key: "hours.exceptions", get: func(p *Policy) *[]Exception { return &p.Hours.Exceptions }, parse: parseExceptions, valid: checkExceptions, join: mergeExceptions},
+
+	field[bool]{key: "power.enabled", get: func(p *Policy) *bool { return &p.Power.Enabled }, parse: parseBool},
+	number("power.shutdown_after_closing_minutes", 0, 240, func(p *Policy) *int { return &p.Power.ShutdownAfterClosingMinutes }),
+	number("power.wake_before_opening_minutes", 1, 240, func(p *Policy) *int { return &p.Power.WakeBeforeOpeningMinutes }),
 }
 
 // number is a whole-number key within lo..hi: minutes, seconds, counts

