@@ -20,6 +20,7 @@ import (
 	"piste/fleet/httpio"
 	"piste/fleet/hub"
 	"piste/fleet/policies"
+	"piste/fleet/power"
 	"piste/fleet/protocol"
 	"piste/fleet/staff"
 	"piste/fleet/store"
@@ -56,6 +57,8 @@ type API struct {
 	Audit       *audit.Log
 	// Visits serves visitor sessions, reservations and the queue.
 	Visits *visits.Service
+	// Power wakes branches and reports the hours saved.
+	Power *power.Service
 
 	Store        *store.Store // enrollment and the agents' endpoints
 	Hub          *hub.Hub
@@ -84,6 +87,9 @@ func New(st *store.Store, h *hub.Hub, log *slog.Logger) *API {
 	a.Policies.Changes = a.Changes
 	a.GuestPasses = guestpasses.New(st, a.Audit)
 	a.GuestPasses.Now = now
+	a.Power = power.New(st, h, a.Audit)
+	a.Power.Now = now
+	a.Power.Changes = a.Changes
 	return a
 }
 

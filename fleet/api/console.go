@@ -9,4 +9,6 @@ func (a *API) registerConsole(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/policies/{scope}/rollback", a.role(RoleAdmin, a.rollbackPolicy))
 	mux.Handle("POST /api/v1/policies/{scope}/preview", a.role(RoleAdmin, a.previewPolicy))
 	mux.Handle("GET /api/v1/terminals/{id}/policy", a.role(RoleAdmin, a.effectivePolicy))
+	mux.Handle("POST /api/v1/branches/{id}/wake", a.role(RoleAdmin, a.wakeBranch))
+	mux.Handle("GET /api/v1/power/saved", a.role(RoleAdmin, a.powerSaved))
 }

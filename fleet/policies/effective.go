@@ -99,4 +99,3 @@ func leaves(p policy.Policy) (map[string]json.RawMessage, error) {
 	}
 	return out, nil
 }
-

@@ -195,6 +195,7 @@ func (s *Server) Start() error {
 	s.stop = stop
 	go s.Visits.Run(ctx)
 	go retention.Run(ctx, s.Store, s.cfg.Retention, s.log)
+	go s.API.Power.Run(ctx, time.Minute, func(err error) { s.log.Warn("power schedule", "err", err) })
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)
