@@ -211,6 +211,10 @@ func (a *API) staff(next http.HandlerFunc) http.Handler {
 			a.fail(w, "authenticate", err)
 			return
 		}
+		if m.MustChangePassword && !passwordChangeRoute(r) {
+			a.fail(w, "check password", errMustChangePassword)
+			return
+		}
 		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, m)))
 	})
 }
@@ -236,7 +240,12 @@ func (a *API) role(role string, next http.HandlerFunc) http.Handler {
 }
 
 func (a *API) audit(w http.ResponseWriter, r *http.Request) {
-	entries, err := a.Audit.Read(r.Context(), member(r), 200)
+	f, err := AuditFilter(r.URL.Query())
+	if err != nil {
+		a.fail(w, "read audit filter", err)
+		return
+	}
+	entries, err := a.Audit.Search(r.Context(), member(r), f)
 	if err != nil {
 		a.fail(w, "read audit log", err)
 		return

@@ -11,4 +11,11 @@ func (a *API) registerConsole(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/terminals/{id}/policy", a.role(RoleAdmin, a.effectivePolicy))
 	mux.Handle("POST /api/v1/branches/{id}/wake", a.role(RoleAdmin, a.wakeBranch))
 	mux.Handle("GET /api/v1/power/saved", a.role(RoleAdmin, a.powerSaved))
+	mux.Handle("GET /api/v1/staff", a.role(RoleAdmin, a.staffAccounts))
+	mux.Handle("POST /api/v1/staff", a.role(RoleAdmin, a.createAccount))
+	mux.Handle("PUT /api/v1/staff/{name}/access", a.role(RoleAdmin, a.setAccess))
+	mux.Handle("POST /api/v1/staff/{name}/disable", a.role(RoleAdmin, a.disableAccount))
+	mux.Handle("POST /api/v1/staff/{name}/enable", a.role(RoleAdmin, a.enableAccount))
+	mux.Handle("POST /api/v1/staff/{name}/reset-password", a.role(RoleAdmin, a.resetPassword))
+	mux.Handle("POST /api/v1/auth/password", a.staff(a.changePassword))
 }

@@ -14,7 +14,7 @@ import (
 func TestVersionsAndRollback(t *testing.T) {
 	s, st := newService(t)
 	ctx := context.Background()
-	kim := staff.Member{Name: "kim", Role: staff.RoleAdmin, Branch: "kallio"}
+	kim := staff.Member{Name: "kim", Role: staff.RoleAdmin, Branches: []string{"kallio"}}
 	_, err := s.Put(ctx, kim, "branch:kallio", []byte("session:\n  max_minutes: 45\n"))
 	require.NoError(t, err)
 	_, err = s.Put(ctx, kim, "branch:kallio", []byte("session:\n  max_minutes: 30\n"))
@@ -47,7 +47,7 @@ func TestVersionsAndRollback(t *testing.T) {
 	_, isField := fault.AsField(err)
 	assert.True(t, isField)
 
-	other := staff.Member{Name: "olli", Role: staff.RoleAdmin, Branch: "oodi"}
+	other := staff.Member{Name: "olli", Role: staff.RoleAdmin, Branches: []string{"oodi"}}
 	_, err = s.Versions(ctx, other, "branch:kallio")
 	assert.ErrorIs(t, err, fault.ErrForbidden, "another branch's admin sees no history")
 	_, err = s.Rollback(ctx, other, "branch:kallio", 1)
@@ -103,6 +103,6 @@ func TestEffectiveNamesTheLayerOfEachKey(t *testing.T) {
 	assert.Equal(t, []string{"default"}, e.Keys[byKey["wipe.grace_seconds"]].SetBy)
 	assert.Equal(t, "false", string(e.Keys[byKey["power.enabled"]].Value))
 
-	_, err = s.Effective(ctx, staff.Member{Name: "olli", Role: staff.RoleAdmin, Branch: "oodi"}, "t-kallio")
+	_, err = s.Effective(ctx, staff.Member{Name: "olli", Role: staff.RoleAdmin, Branches: []string{"oodi"}}, "t-kallio")
 	assert.ErrorIs(t, err, fault.ErrNotFound, "another branch's terminal is not there for a branch admin")
 }

@@ -277,4 +277,8 @@ CREATE TABLE agent_updates (
 	at           INTEGER NOT NULL
 );
 CREATE INDEX agent_updates_branch ON agent_updates(branch, at);
+-- Staff management: disabled accounts keep their name and audit trail;
+-- a reset password must be replaced at the next login.
+ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+ALTER TABLE users ADD COLUMN must_change_pw INTEGER NOT NULL DEFAULT 0;
 `}
