@@ -19,6 +19,7 @@ import (
 	"piste/fleet/guestpasses"
 	"piste/fleet/httpio"
 	"piste/fleet/hub"
+	"piste/fleet/measures"
 	"piste/fleet/policies"
 	"piste/fleet/power"
 	"piste/fleet/protocol"
@@ -59,6 +60,8 @@ type API struct {
 	Visits *visits.Service
 	// Power wakes branches and reports the hours saved.
 	Power *power.Service
+	// Measures counts the programme's measures and makes their open data.
+	Measures *measures.Service
 
 	Store        *store.Store // enrollment and the agents' endpoints
 	Hub          *hub.Hub
@@ -90,6 +93,8 @@ func New(st *store.Store, h *hub.Hub, log *slog.Logger) *API {
 	a.Power = power.New(st, h, a.Audit)
 	a.Power.Now = now
 	a.Power.Changes = a.Changes
+	a.Measures = measures.New(st)
+	a.Measures.Now = now
 	return a
 }
 

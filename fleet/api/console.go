@@ -18,4 +18,8 @@ func (a *API) registerConsole(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/staff/{name}/enable", a.role(RoleAdmin, a.enableAccount))
 	mux.Handle("POST /api/v1/staff/{name}/reset-password", a.role(RoleAdmin, a.resetPassword))
 	mux.Handle("POST /api/v1/auth/password", a.staff(a.changePassword))
+	mux.Handle("GET /api/v1/measures", a.role(RoleAdmin, a.measuresForStaff))
+	// Open data: anonymous, for everyone.
+	mux.HandleFunc("GET /api/v1/stats/measures.json", a.openMeasuresJSON)
+	mux.HandleFunc("GET /api/v1/stats/measures.csv", a.openMeasuresCSV)
 }
