@@ -1,6 +1,7 @@
 package api
 
 import (
+	"mime"
 	"net/http"
 
 	"piste/fleet/httpio"
@@ -41,7 +42,7 @@ func (a *API) previewPolicy(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, "check policy scope", err)
 		return
 	}
-	body, err := httpio.ReadBody(w, r, "policy")
+	body, err := policyBody(w, r)
 	if err != nil {
 		a.fail(w, "read policy", err)
 		return
@@ -52,6 +53,21 @@ func (a *API) previewPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, p)
+}
+
+// policyBody reads a layer's YAML: the body itself, or, sent as JSON (as
+// the fleet's pages must), the "yaml" field of {"yaml": "..."}.
+func policyBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
+		var req struct {
+			YAML string `json:"yaml"`
+		}
+		if err := httpio.Decode(w, r, &req); err != nil {
+			return nil, err
+		}
+		return []byte(req.YAML), nil
+	}
+	return httpio.ReadBody(w, r, "policy")
 }
 
 func (a *API) effectivePolicy(w http.ResponseWriter, r *http.Request) {
