@@ -245,7 +245,7 @@ func (a *API) role(role string, next http.HandlerFunc) http.Handler {
 }
 
 func (a *API) audit(w http.ResponseWriter, r *http.Request) {
-	f, err := AuditFilter(r.URL.Query())
+	f, err := audit.ParseFilter(r.URL.Query())
 	if err != nil {
 		a.fail(w, "read audit filter", err)
 		return

@@ -39,6 +39,7 @@ type Services struct {
 	Terminals    *terminals.Service
 	GuestPasses  *guestpasses.Service
 	SecureCookie bool // the session cookie's Secure flag (TLS)
+	Console
 }
 
 // Pages holds the web pages' dependencies.
@@ -65,6 +66,7 @@ func Register(mux *http.ServeMux, s Services, log *slog.Logger) *Pages {
 	mux.Handle("GET /terminals/{id}", p.admin(p.terminal))
 	mux.Handle("GET /guest-passes", p.admin(p.guestPassForm))
 	mux.Handle("POST /guest-passes", p.admin(p.guestPassBatch))
+	p.registerConsole(mux)
 	// "/" rather than "GET /": a method-less catch-all does not collide
 	// with the API's own catch-all under /api/v1/.
 	mux.HandleFunc("/", p.notFound)
@@ -191,6 +193,10 @@ func (p *Pages) admin(next func(http.ResponseWriter, *http.Request, staff.Member
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := p.authenticate(w, r)
 		if !ok {
+			return
+		}
+		if u.MustChangePassword {
+			http.Redirect(w, r, "/password", http.StatusSeeOther)
 			return
 		}
 		if u.Need(staff.RoleAdmin) != nil {
