@@ -11,15 +11,15 @@
     var current = document.getElementById('pw-current').value;
     var next = document.getElementById('pw-new').value;
     if (next !== document.getElementById('pw-again').value) {
-      status.textContent = T('mismatch');
+      status.textContent = T('console.password.mismatch');
       return;
     }
     P.api('POST', '/api/v1/auth/password', { current: current, new: next }).then(function (res) {
       if (res.status !== 204) {
-        status.textContent = T('failed', (res.body && res.body.error) || ('HTTP ' + res.status));
+        status.textContent = T('console.password.failed', (res.body && res.body.error) || ('HTTP ' + res.status));
         return;
       }
-      status.textContent = T('done');
+      status.textContent = T('console.password.done');
       location.assign('/');
     });
   });

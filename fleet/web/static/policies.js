@@ -56,7 +56,7 @@
         var msg = document.createElement('p');
         msg.className = 'problem';
         msg.setAttribute('role', 'note');
-        msg.textContent = T('line', n) + ': ' + p.message;
+        msg.textContent = T('console.policy.line', n) + ': ' + p.message;
         li.appendChild(msg);
       });
       lines.appendChild(li);
@@ -80,17 +80,17 @@
     previewed = null;
     return P.api('POST', base + '/preview', { yaml: text }).then(function (res) {
       if (res.status !== 200) {
-        say(T('failed', errorText(res)));
+        say(T('console.policy.failed', errorText(res)));
         return;
       }
       var problems = res.body.problems || [];
       showLines(text, problems);
       showDiff(res.body.diff);
       if (problems.length) {
-        say(T('has_problems', problems.length));
+        say(T('console.policy.has_problems', problems.length));
         return;
       }
-      say(T('no_problems'));
+      say(T('console.policy.no_problems'));
       previewed = text;
       applyBtn.disabled = false;
     });
@@ -101,10 +101,10 @@
     applyBtn.disabled = true;
     return P.api('PUT', base, { yaml: previewed }).then(function (res) {
       if (res.status !== 200) {
-        say(T('failed', errorText(res)));
+        say(T('console.policy.failed', errorText(res)));
         return;
       }
-      say(T('applied'));
+      say(T('console.policy.applied'));
       location.reload();
     });
   }
@@ -124,11 +124,11 @@
       var cell = btn.parentNode;
       var ask = document.createElement('span');
       ask.className = 'confirm';
-      ask.textContent = T('rollback_confirm', scope, version) + ' ';
+      ask.textContent = T('console.policy.rollback_confirm', scope, version) + ' ';
       var yes = document.createElement('button');
       yes.type = 'button';
       yes.className = 'btn-small btn-danger confirm-yes';
-      yes.textContent = T('rollback', version);
+      yes.textContent = T('console.policy.rollback', version);
       var no = document.createElement('button');
       no.type = 'button';
       no.className = 'btn-quiet btn-small confirm-no';
@@ -144,11 +144,11 @@
         yes.disabled = true;
         P.api('POST', base + '/rollback', { version: version }).then(function (res) {
           if (res.status !== 200) {
-            say(T('failed', errorText(res)));
+            say(T('console.policy.failed', errorText(res)));
             yes.disabled = false;
             return;
           }
-          say(T('rolled_back', version, res.body.version));
+          say(T('console.policy.rolled_back', version, res.body.version));
           location.reload();
         });
       });

@@ -10,7 +10,7 @@
   if (!form) return;
 
   function say(text) { status.textContent = text; }
-  function failed(res) { say(T('failed', (res.body && res.body.error) || ('HTTP ' + res.status))); }
+  function failed(res) { say(T('console.staff.failed', (res.body && res.body.error) || ('HTTP ' + res.status))); }
 
   function checked(scope, selector) {
     return Array.prototype.map.call(scope.querySelectorAll(selector + ':checked'), function (c) { return c.value; });
@@ -20,7 +20,7 @@
   // is shown once and would be lost with the reload.
   function done(oneTime) {
     if (oneTime) {
-      say(T('one_time', oneTime.name, oneTime.one_time_password));
+      say(T('console.staff.one_time', oneTime.name, oneTime.one_time_password));
       status.className = 'notice one-time';
       return;
     }
@@ -59,7 +59,7 @@
       if (btn.dataset.armed !== 'yes') {
         // A second click confirms: the button asks first.
         btn.dataset.armed = 'yes';
-        btn.textContent = T(reset ? 'confirm_reset' : 'confirm_disable', name);
+        btn.textContent = T(reset ? 'console.staff.confirm_reset' : 'console.staff.confirm_disable', name);
         return;
       }
       P.api('POST', base + (reset ? '/reset-password' : '/disable')).then(function (res) {
