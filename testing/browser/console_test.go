@@ -25,7 +25,6 @@ func fetchStatus(t *testing.T, ctx context.Context, method, path, body string) i
 	return status
 }
 
-
 func jsString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
 	return `'` + r.Replace(s) + `'`
@@ -36,7 +35,7 @@ func jsString(s string) string {
 func waitAfterNav(t *testing.T, ctx context.Context, expr, what string) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === 'complete' && (` + expr + `)`))
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === 'complete' && (`+expr+`)`))
 		return err == nil && ok
 	}, 15*time.Second, 50*time.Millisecond, "waiting for %s (%s)", what, expr)
 }
