@@ -44,3 +44,21 @@ func monthRange(text string, now time.Time) (time.Time, time.Time, error) {
 	}
 	return from, from.AddDate(0, 1, 0), nil
 }
+
+// setDayHours sets a branch's opening hours on one date (exceptional
+// hours); {"hours": ""} removes the date's entry.
+func (a *API) setDayHours(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Hours string `json:"hours"`
+		Note  string `json:"note"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	v, err := a.Policies.SetDayHours(r.Context(), member(r), r.PathValue("id"), r.PathValue("date"), req.Hours, req.Note)
+	if err != nil {
+		a.fail(w, "set the day's hours", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"scope": "branch:" + r.PathValue("id"), "version": v})
+}

@@ -106,3 +106,39 @@ func TestEffectiveNamesTheLayerOfEachKey(t *testing.T) {
 	_, err = s.Effective(ctx, staff.Member{Name: "olli", Role: staff.RoleAdmin, Branches: []string{"oodi"}}, "t-kallio")
 	assert.ErrorIs(t, err, fault.ErrNotFound, "another branch's terminal is not there for a branch admin")
 }
+
+func TestSetDayHours(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	kim := staff.Member{Name: "kim", Role: staff.RoleAdmin, Branches: []string{"kallio"}}
+	_, err := s.Put(ctx, kim, "branch:kallio", []byte("# Kallio\nhours:\n  weekly:\n    mon: \"09:00-20:00\"\n"))
+	require.NoError(t, err)
+	v, err := s.SetDayHours(ctx, kim, "kallio", "2026-12-24", "closed", "Christmas Eve")
+	require.NoError(t, err)
+	assert.Equal(t, 2, v)
+	_, err = s.SetDayHours(ctx, kim, "kallio", "2026-12-31", "09:00-14:00", "")
+	require.NoError(t, err)
+	_, err = s.SetDayHours(ctx, kim, "kallio", "2026-12-24", "10:00-12:00", "")
+	require.NoError(t, err)
+	l, err := s.Get(ctx, kim, "branch:kallio")
+	require.NoError(t, err)
+	assert.Equal(t, "# Kallio\nhours:\n  weekly:\n    mon: \"09:00-20:00\"\n  exceptions:\n"+
+		"    - {date: 2026-12-31, hours: \"09:00-14:00\"}\n    - {date: 2026-12-24, hours: \"10:00-12:00\"}\n", l.YAML)
+
+	_, err = s.SetDayHours(ctx, kim, "kallio", "2026-12-31", "", "")
+	require.NoError(t, err)
+	l, err = s.Get(ctx, kim, "branch:kallio")
+	require.NoError(t, err)
+	assert.NotContains(t, l.YAML, "2026-12-31", "empty hours remove the date")
+
+	for _, tc := range []struct{ date, hours, field string }{
+		{"24.12.2026", "closed", "date"}, {"2026-12-24", "9-20", "hours"}, {"2026-12-24", "20:00-09:00", "hours"},
+	} {
+		_, err := s.SetDayHours(ctx, kim, "kallio", tc.date, tc.hours, "")
+		fe, ok := fault.AsField(err)
+		require.True(t, ok, "%v", err)
+		assert.Equal(t, tc.field, fe.Field)
+	}
+	_, err = s.SetDayHours(ctx, kim, "oodi", "2026-12-24", "closed", "")
+	assert.ErrorIs(t, err, fault.ErrForbidden, "another branch's hours")
+}
