@@ -11,6 +11,7 @@ func (a *API) registerConsole(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/terminals/{id}/policy", a.role(RoleAdmin, a.effectivePolicy))
 	mux.Handle("POST /api/v1/branches/{id}/wake", a.role(RoleAdmin, a.wakeBranch))
 	mux.Handle("GET /api/v1/power/saved", a.role(RoleAdmin, a.powerSaved))
+	mux.Handle("GET /api/v1/power/schedules", a.role(RoleAdmin, a.powerSchedules))
 	mux.Handle("PUT /api/v1/branches/{id}/hours/{date}", a.role(RoleAdmin, a.setDayHours))
 	mux.Handle("GET /api/v1/staff", a.role(RoleAdmin, a.staffAccounts))
 	mux.Handle("POST /api/v1/staff", a.role(RoleAdmin, a.createAccount))

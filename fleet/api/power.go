@@ -62,3 +62,12 @@ func (a *API) setDayHours(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"scope": "branch:" + r.PathValue("id"), "version": v})
 }
+
+func (a *API) powerSchedules(w http.ResponseWriter, r *http.Request) {
+	s, err := a.Power.Schedules(r.Context(), member(r))
+	if err != nil {
+		a.fail(w, "read power schedules", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}

@@ -52,7 +52,7 @@ func TestConsoleRouteBoundaries(t *testing.T) {
 			assert.Contains(t, []int{400, 403, 404}, status, "kallio's admin acting on oodi: %v", body)
 		})
 	}
-	for _, path := range []string{"/api/v1/staff", "/api/v1/measures", "/api/v1/power/saved"} {
+	for _, path := range []string{"/api/v1/staff", "/api/v1/measures", "/api/v1/power/saved", "/api/v1/power/schedules"} {
 		status, _ := f.do("GET", path, vera, "")
 		assert.Equal(t, 403, status, path)
 	}
@@ -171,7 +171,7 @@ func TestOpenAPIDescribesConsoleRoutes(t *testing.T) {
 	for _, route := range []string{
 		"GET /api/v1/policies/{scope}/versions", "POST /api/v1/policies/{scope}/rollback", "POST /api/v1/policies/{scope}/preview",
 		"GET /api/v1/terminals/{id}/policy", "POST /api/v1/branches/{id}/wake", "PUT /api/v1/branches/{id}/hours/{date}",
-		"GET /api/v1/power/saved", "GET /api/v1/staff", "POST /api/v1/staff", "PUT /api/v1/staff/{name}/access",
+		"GET /api/v1/power/saved", "GET /api/v1/power/schedules", "GET /api/v1/staff", "POST /api/v1/staff", "PUT /api/v1/staff/{name}/access",
 		"POST /api/v1/staff/{name}/disable", "POST /api/v1/staff/{name}/enable", "POST /api/v1/staff/{name}/reset-password",
 		"POST /api/v1/auth/password", "GET /api/v1/measures", "GET /api/v1/stats/measures.csv", "GET /api/v1/stats/measures.json",
 	} {

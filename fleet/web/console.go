@@ -26,7 +26,7 @@ type Console struct {
 }
 
 func init() {
-	pageNames = append(pageNames, "policies", "effective", "staff", "audit", "measures", "password")
+	pageNames = append(pageNames, "policies", "effective", "staff", "audit", "measures", "password", "power")
 }
 
 func (p *Pages) registerConsole(mux *http.ServeMux) {
@@ -36,6 +36,7 @@ func (p *Pages) registerConsole(mux *http.ServeMux) {
 	mux.Handle("GET /audit", p.admin(p.auditPage))
 	mux.Handle("GET /measures", p.admin(p.measuresPage))
 	mux.HandleFunc("GET /password", p.passwordPage)
+	mux.Handle("GET /power", p.admin(p.powerPage))
 }
 
 // consoleFail shows a domain refusal on the page, or a 500.
@@ -207,4 +208,36 @@ func (p *Pages) passwordPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.render(w, r, http.StatusOK, "password", view{Title: "console.password.title", User: u, Script: "password.js"})
+}
+
+type powerView struct {
+	Schedules []power.Schedule
+	Saved     map[string]store.PowerSaved
+	Month     string
+}
+
+// powerPage shows each branch's power schedule, its exceptional hours to
+// come, this month's hours saved, and lets an admin set a date's hours or
+// wake a branch now (power.js).
+func (p *Pages) powerPage(w http.ResponseWriter, r *http.Request, u staff.Member) {
+	schedules, err := p.Power.Schedules(r.Context(), u)
+	if err != nil {
+		p.consoleFail(w, r, u, "read power schedules", err)
+		return
+	}
+	from, to, err := p.Measures.Month("")
+	if err != nil {
+		p.internal(w, "this month", err)
+		return
+	}
+	saved, err := p.Power.Saved(r.Context(), u, from, to)
+	if err != nil {
+		p.consoleFail(w, r, u, "read hours saved", err)
+		return
+	}
+	v := powerView{Schedules: schedules, Saved: map[string]store.PowerSaved{}, Month: from.Format("2006-01")}
+	for _, s := range saved {
+		v.Saved[s.Branch] = s
+	}
+	p.render(w, r, http.StatusOK, "power", view{Title: "console.power.title", User: u, Script: "power.js", Data: v})
 }

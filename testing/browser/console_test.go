@@ -80,7 +80,9 @@ func TestAdminConsole(t *testing.T) {
 	}
 	preview := func(yaml string) {
 		t.Helper()
-		do(t, ada, chromedp.SetValue(chromedp.ID("yaml"), yaml), chromedp.Click(chromedp.ID("preview")))
+		do(t, ada, chromedp.SetValue(chromedp.ID("yaml"), yaml),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('policy-status').textContent = ''`),
+			chromedp.Click(chromedp.ID("preview")))
 		waitJS(t, ada, `document.getElementById('policy-status').textContent !== ''`, "preview answered")
 	}
 	openEditor := func() {
@@ -203,14 +205,38 @@ func TestAdminConsole(t *testing.T) {
 			assert.NotContains(t, listed, "ada")
 			do(t, kim, chromedp.Navigate(base+"/measures"), chromedp.WaitVisible(chromedp.ID("measures")))
 			assert.NotContains(t, text(t, kim, "#measures"), "toolo")
+			do(t, kim, chromedp.Navigate(base+"/power"), chromedp.WaitVisible(chromedp.ID("schedules")))
+			assert.NotContains(t, text(t, kim, "#schedules"), "Töölö")
+			assert.Equal(t, 403, fetchStatus(t, kim, "PUT", "/api/v1/branches/toolo/hours/2099-12-24", `{"hours":"closed"}`))
 			assert.Empty(t, kimConsole.errors("403", "404", "400"))
 
 			vol, _ := loginTab(t, browser, base, "olli", password)
 			assert.Equal(t, 403, fetchStatus(t, vol, "GET", "/api/v1/staff", ""))
 			assert.Equal(t, 403, fetchStatus(t, vol, "GET", "/api/v1/measures", ""))
 		}},
+		{"exceptional hours for one date, on the power page", func(t *testing.T) {
+			do(t, ada, chromedp.Navigate(base+"/power"), chromedp.WaitVisible(chromedp.ID("day-hours")),
+				chromedp.SetValue(chromedp.ID("dh-branch"), "kallio"),
+				chromedp.SetValue(chromedp.ID("dh-date"), "2099-12-24"),
+				chromedp.SetValue(chromedp.ID("dh-hours"), "9-14"),
+				chromedp.Click(chromedp.CSS(`#day-hours button[type=submit]`)))
+			waitJS(t, ada, `document.getElementById('power-status').textContent !== ''`, "a bad time refused")
+			assert.Contains(t, text(t, ada, "#power-status"), `"9" is not a time of day`)
+			do(t, ada, chromedp.SetValue(chromedp.ID("dh-hours"), "closed"), chromedp.SetValue(chromedp.ID("dh-note"), "Christmas Eve"),
+				chromedp.Click(chromedp.CSS(`#day-hours button[type=submit]`)))
+			waitAfterNav(t, ada, `document.querySelector('#schedules tr[data-branch="kallio"] .exceptions') && document.querySelector('#schedules tr[data-branch="kallio"] .exceptions').textContent.indexOf('2099-12-24: closed (Christmas Eve)') >= 0`, "the date listed")
+			assert.Contains(t, stored("branch:kallio"), "{date: 2099-12-24, hours: \"closed\", note: \"Christmas Eve\"}")
+			do(t, ada, chromedp.Click(chromedp.CSS(`#schedules tr[data-branch="kallio"] button.wake`)))
+			waitJS(t, ada, `document.getElementById('power-status').textContent.indexOf('No PC of the branch is off') === 0`, "nobody to wake")
+		}},
 		{"no script errors", func(t *testing.T) {
-			assert.Empty(t, adaConsole.errors())
+			var unexpected []string
+			for _, e := range adaConsole.errors() {
+				if !strings.Contains(e, "status of 400") || !strings.HasSuffix(e, "/api/v1/branches/kallio/hours/2099-12-24)") {
+					unexpected = append(unexpected, e)
+				}
+			}
+			assert.Empty(t, unexpected, "errors beside the refused bad hours")
 		}},
 	}
 	for _, s := range steps {

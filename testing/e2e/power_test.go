@@ -86,12 +86,14 @@ func enrollWithMAC(t *testing.T, f *fleet, branch, name, mac string) string {
 // When the agent runs again it reports the span, which the hours-saved
 // report counts.
 func TestShutdownAfterClosingWarnsTheVisitorFirst(t *testing.T) {
+	s := newVisitorSetup(t, "max_minutes: 60\nwarn_minutes: [1]")
+	// Closing on the first whole minute that leaves time to apply the
+	// policy and log in before the one-minute warning.
 	now := time.Now().UTC()
-	closing := now.Add(90 * time.Second).Truncate(time.Minute).Add(time.Minute)
+	closing := now.Add(70 * time.Second).Add(time.Minute - time.Nanosecond).Truncate(time.Minute)
 	if closing.Day() != now.Day() {
 		t.Skip("closing would fall after midnight UTC; the opening interval cannot cross days")
 	}
-	s := newVisitorSetup(t, "max_minutes: 60\nwarn_minutes: [1]")
 	day := strings.ToLower(now.Weekday().String()[:3])
 	text := fmt.Sprintf("session:\n  kiosk_user: %s\n  max_minutes: 60\n  warn_minutes: [1]\n  end_before_closing_minutes: 0\n"+
 		"wipe:\n  skeleton: %s\n  grace_seconds: 1\nhours:\n  timezone: UTC\n  weekly:\n    %s: \"00:00-%s\"\n"+

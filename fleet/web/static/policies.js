@@ -78,6 +78,7 @@
     var text = yaml.value;
     applyBtn.disabled = true;
     previewed = null;
+    say('');
     return P.api('POST', base + '/preview', { yaml: text }).then(function (res) {
       if (res.status !== 200) {
         say(T('console.policy.failed', errorText(res)));
