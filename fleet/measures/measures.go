@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"piste/fleet/fault"
@@ -52,6 +53,9 @@ type Service struct {
 	Store   Store
 	Support SupportSource // nil: no figures yet
 	Now     func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cachedMonth // open data by month
 }
 
 // New returns a Service.

@@ -115,3 +115,26 @@ func TestOpenDataSuppressesSmallCounts(t *testing.T) {
 		""}, "\n"), buf.String())
 	assert.NotContains(t, buf.String(), "t-kallio", "no terminal identifiers")
 }
+
+func TestOpenDataIsCachedForAMinute(t *testing.T) {
+	st := seed(t)
+	s := measures.New(st)
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	ctx := context.Background()
+	reservations := func() int64 {
+		rows, err := s.OpenData(ctx, "2026-11")
+		require.NoError(t, err)
+		require.NotNil(t, rows[0].Reservations)
+		return *rows[0].Reservations
+	}
+	require.Equal(t, int64(5), reservations())
+	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	require.NoError(t, st.AddReservation(ctx, store.Reservation{ID: "r-late", TerminalID: "t-kallio3", Branch: "kallio",
+		CardHash: "late", CardHint: "9999", StartsAt: at, Until: at.Add(time.Hour), HoldUntil: at.Add(10 * time.Minute),
+		Source: "staff", CreatedBy: "ada"}, at.Add(-time.Hour)))
+	now = now.Add(30 * time.Second)
+	assert.Equal(t, int64(5), reservations(), "served from memory within the minute")
+	now = now.Add(31 * time.Second)
+	assert.Equal(t, int64(6), reservations(), "counted again after a minute")
+}

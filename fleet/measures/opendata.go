@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"time"
 )
 
 // SuppressBelow is the smallest count the open data shows; smaller counts
@@ -26,9 +27,44 @@ type OpenRow struct {
 	SupportResolved *int64 `json:"support_resolved"`
 }
 
+// openDataTTL is how long the open data of a month is served from memory:
+// anyone may ask for it, and counting a month over a large network takes a
+// tenth of a second.
+const openDataTTL = time.Minute
+
+type cachedMonth struct {
+	at   time.Time
+	rows []OpenRow
+}
+
 // OpenData returns the month's rows for everyone, counts under five
-// suppressed.
+// suppressed; at most a minute old.
 func (s *Service) OpenData(ctx context.Context, month string) ([]OpenRow, error) {
+	from, _, err := s.Month(month)
+	if err != nil {
+		return nil, err
+	}
+	key, now := from.Format("2006-01"), s.Now()
+	s.mu.Lock()
+	c, ok := s.cache[key]
+	s.mu.Unlock()
+	if ok && now.Sub(c.at) < openDataTTL && !now.Before(c.at) {
+		return c.rows, nil
+	}
+	out, err := s.openData(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.cache == nil || len(s.cache) > 100 {
+		s.cache = map[string]cachedMonth{}
+	}
+	s.cache[key] = cachedMonth{at: now, rows: out}
+	s.mu.Unlock()
+	return out, nil
+}
+
+func (s *Service) openData(ctx context.Context, month string) ([]OpenRow, error) {
 	rows, err := s.rows(ctx, month)
 	if err != nil {
 		return nil, err
