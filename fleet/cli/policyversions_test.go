@@ -32,4 +32,3 @@ func TestPolicyVersionsAndRollback(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "--version must name a version")
 }
-
