@@ -21,25 +21,38 @@ const PowerOffFile = "power-off.json"
 // shutdownPlan decides when the terminal shuts down on its schedule. While
 // the library is open it notes the coming closing; once closed for
 // shutdown_after_closing_minutes, and no visitor's session runs (it ended
-// at closing, with the usual warnings), it says to shut down, once. A
-// terminal started after closing (woken by hand) is left on.
+// at closing, with the usual warnings), it says to shut down, once. An
+// agent that starts within that wait (restarted after closing) still keeps
+// it; a terminal started later than that (woken by hand) is left on.
 type shutdownPlan struct {
-	at time.Time // zero: no shutdown planned
+	at      time.Time // zero: no shutdown planned
+	started bool
 }
 
 // step moves the plan to now and reports whether to shut down now.
 func (s *shutdownPlan) step(now time.Time, p policy.Policy, inSession bool) bool {
+	first := !s.started
+	s.started = true
 	if !p.Power.Enabled {
 		s.at = time.Time{}
 		return false
 	}
+	after := time.Duration(p.Power.ShutdownAfterClosingMinutes) * time.Minute
 	if p.Hours.OpenAt(now) {
 		closing, _ := p.Hours.ClosingAfter(now)
 		s.at = time.Time{}
 		if !closing.IsZero() {
-			s.at = closing.Add(time.Duration(p.Power.ShutdownAfterClosingMinutes) * time.Minute)
+			s.at = closing.Add(after)
 		}
 		return false
+	}
+	if first {
+		// Started after closing: was the library open just before the wait?
+		if before := now.Add(-after - time.Minute); p.Hours.OpenAt(before) {
+			if closing, _ := p.Hours.ClosingAfter(before); !closing.IsZero() && !closing.After(now) {
+				s.at = closing.Add(after)
+			}
+		}
 	}
 	if s.at.IsZero() || now.Before(s.at) || inSession {
 		return false

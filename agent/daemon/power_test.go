@@ -30,7 +30,12 @@ func TestShutdownPlan(t *testing.T) {
 	assert.False(t, plan.step(day(20, 18), p, false), "once")
 
 	var late shutdownPlan
-	assert.False(t, late.step(day(21, 0), p, false), "started after closing (woken by hand): stays on")
+	assert.False(t, late.step(day(21, 0), p, false), "started well after closing (woken by hand): stays on")
+	assert.False(t, late.step(day(21, 30), p, false))
+
+	var restarted shutdownPlan
+	assert.False(t, restarted.step(day(20, 5), p, false), "restarted within the wait after closing")
+	assert.True(t, restarted.step(day(20, 15), p, false), "keeps the shutdown at closing + 15 min")
 
 	off := p
 	off.Power.Enabled = false

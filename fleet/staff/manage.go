@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"piste/fleet/auth"
 	"piste/fleet/fault"
@@ -93,8 +95,10 @@ func (s *Service) CreateAccount(ctx context.Context, by Member, name, role strin
 	if err := by.Need(RoleAdmin); err != nil {
 		return "", err
 	}
-	if name == "" || len(name) > 64 || strings.ContainsAny(name, " \t\r\n") || strings.ContainsRune(name, 0x1f) {
-		return "", fault.Field("name", "name is required: up to 64 characters without spaces")
+	if name == "" || len(name) > 64 || !utf8.ValidString(name) || strings.IndexFunc(name, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '/'
+	}) >= 0 {
+		return "", fault.Field("name", "name is required: up to 64 characters, without spaces, control characters or /")
 	}
 	branches, err := s.checkAccess(ctx, by, role, branches)
 	if err != nil {

@@ -64,6 +64,8 @@ func TestManageWithinBranches(t *testing.T) {
 		{"branch admin changes its own role", func() error { return s.SetAccess(ctx, ada, "ada", "volunteer", nil) }, fault.ErrForbidden},
 		{"nobody disables themselves", func() error { return s.SetDisabled(ctx, ada, "ada", true) }, fault.ErrForbidden},
 		{"fleet admin disables anyone", func() error { return s.SetDisabled(ctx, ada, "vera", true) }, nil},
+		{"name with a control character", func() error { _, err := s.CreateAccount(ctx, ada, "x\x1fy", "volunteer", nil); return err }, errField},
+		{"name with a slash", func() error { _, err := s.CreateAccount(ctx, ada, "x/y", "volunteer", nil); return err }, errField},
 		{"unknown role", func() error { _, err := s.CreateAccount(ctx, ada, "x1", "root", nil); return err }, errField},
 	}
 	for _, tc := range tests {
