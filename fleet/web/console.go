@@ -26,7 +26,7 @@ type Console struct {
 }
 
 func init() {
-	pageNames = append(pageNames, "policies", "effective", "staff", "audit", "measures", "password", "power")
+	pageNames = append(pageNames, "policies", "effective", "staff", "audit", "measures", "password", "power", "refused")
 }
 
 func (p *Pages) registerConsole(mux *http.ServeMux) {
@@ -46,7 +46,11 @@ func (p *Pages) consoleFail(w http.ResponseWriter, r *http.Request, u staff.Memb
 		p.internal(w, what, err)
 		return
 	}
-	p.render(w, r, status, "notfound", view{Title: "Not found", User: u, Data: r.URL.Path, Error: err.Error()})
+	if status == http.StatusNotFound {
+		p.render(w, r, status, "notfound", view{Title: "Not found", User: u, Data: r.URL.Path})
+		return
+	}
+	p.render(w, r, status, "refused", view{Title: "console.refused.title", User: u, Error: err.Error()})
 }
 
 type scopeOption struct {

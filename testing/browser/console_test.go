@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"piste/fleet/api"
+	"piste/fleet/store"
 )
 
 // fetchStatus makes a same-origin JSON API call from the page, as its
@@ -205,6 +206,10 @@ func TestAdminConsole(t *testing.T) {
 			assert.NotContains(t, listed, "ada")
 			do(t, kim, chromedp.Navigate(base+"/measures"), chromedp.WaitVisible(chromedp.ID("measures")))
 			assert.NotContains(t, text(t, kim, "#measures"), "toolo")
+			require.NoError(t, srv.Store.Audit(ctx, store.AuditEntry{Actor: "ada", Action: "policy-apply", Target: "branch:toolo", Detail: "toolo's own change"}))
+			do(t, kim, chromedp.Navigate(base+"/audit"), chromedp.WaitVisible(chromedp.ID("audit")))
+			assert.NotContains(t, text(t, kim, "#audit tbody"), "toolo's own change", "another branch's entries are not shown")
+			assert.Contains(t, text(t, kim, "#audit tbody"), "policy-rollback", "its own branch's are")
 			do(t, kim, chromedp.Navigate(base+"/power"), chromedp.WaitVisible(chromedp.ID("schedules")))
 			assert.NotContains(t, text(t, kim, "#schedules"), "Töölö")
 			assert.Equal(t, 403, fetchStatus(t, kim, "PUT", "/api/v1/branches/toolo/hours/2099-12-24", `{"hours":"closed"}`))
