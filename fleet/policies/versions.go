@@ -110,7 +110,7 @@ func problems(err error) []Problem {
 		var fe *fault.FieldError
 		switch {
 		case errors.As(e, &pe):
-			out = append(out, Problem{Line: pe.Line, Key: pe.Key, Message: pe.Error()})
+			out = append(out, Problem{Line: pe.Line, Key: pe.Key, Message: pe.Msg})
 		case errors.As(e, &fe):
 			// A merged policy's problems come joined in one reason, a line each.
 			for _, msg := range strings.Split(fe.Reason, "\n") {

@@ -99,8 +99,9 @@ func TestAdminConsole(t *testing.T) {
 			openEditor()
 			preview("session:\n  max_minutes: 45\n  warn_minuts: [5]\nwipe:\n  grace_seconds: 99\n")
 			waitJS(t, ada, `document.querySelector('#line-3 .problem') !== null`, "problem at line 3")
-			assert.Contains(t, text(t, ada, "#line-3 .problem"), "line 3: policy: line 3: unknown key session.warn_minuts (did you mean session.warn_minutes?)")
-			assert.Contains(t, text(t, ada, "#line-5 .problem"), "wipe.grace_seconds must be between 0 and 60, got 99")
+			assert.Contains(t, text(t, ada, "#line-3 .problem"), "line 3: unknown key session.warn_minuts (did you mean session.warn_minutes?)")
+			assert.Contains(t, text(t, ada, "#line-5 .problem"), "line 5: wipe.grace_seconds must be between 0 and 60, got 99")
+			screenshot(t, ada, "admin-policy-problems.png")
 			none, err := chromedp.Run(ada, chromedp.Evaluate[bool](`document.querySelector('#line-2 .problem') === null && document.querySelector('#line-4 .problem') === null`))
 			require.NoError(t, err)
 			assert.True(t, none, "lines without problems carry none")
@@ -127,6 +128,7 @@ func TestAdminConsole(t *testing.T) {
 			waitAfterNav(t, ada, `document.querySelectorAll('#versions tbody tr').length === 3`, "version 3 listed")
 			assert.Equal(t, "session:\n  max_minutes: 45\n", stored("branch:kallio"), "version 1's layer is in force again")
 			assert.Contains(t, text(t, ada, `#versions tr[data-version="3"]`), "roll-back to version 1")
+			screenshot(t, ada, "admin-policy-history.png")
 			value, err := chromedp.Run(ada, chromedp.Value(chromedp.ID("yaml")))
 			require.NoError(t, err)
 			assert.Equal(t, "session:\n  max_minutes: 45\n", value, "the editor shows the restored layer")
@@ -145,6 +147,7 @@ func TestAdminConsole(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`#staff-add input[value="kallio"]`)),
 				chromedp.Click(chromedp.CSS(`#staff-add button[type=submit]`)))
 			waitJS(t, ada, `document.getElementById('staff-status').textContent.indexOf('One-time password') === 0`, "one-time password shown")
+			screenshot(t, ada, "admin-staff.png")
 			temp := regexp.MustCompile(`[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}`).FindString(text(t, ada, "#staff-status"))
 			require.NotEmpty(t, temp)
 

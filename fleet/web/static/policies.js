@@ -42,7 +42,9 @@
       li.appendChild(msg);
       lines.appendChild(li);
     });
-    text.split('\n').forEach(function (line, i) {
+    var all = text.split('\n');
+    if (all.length > 1 && all[all.length - 1] === '') all.pop(); // the final newline ends the last line
+    all.forEach(function (line, i) {
       var n = i + 1;
       var li = document.createElement('li');
       li.value = n;
