@@ -102,6 +102,7 @@ func TestAdminConsole(t *testing.T) {
 			assert.Contains(t, text(t, ada, "#line-3 .problem"), "line 3: unknown key session.warn_minuts (did you mean session.warn_minutes?)")
 			assert.Contains(t, text(t, ada, "#line-5 .problem"), "line 5: wipe.grace_seconds must be between 0 and 60, got 99")
 			screenshot(t, ada, "admin-policy-problems.png")
+			assertNoInlineCode(t, ada)
 			none, err := chromedp.Run(ada, chromedp.Evaluate[bool](`document.querySelector('#line-2 .problem') === null && document.querySelector('#line-4 .problem') === null`))
 			require.NoError(t, err)
 			assert.True(t, none, "lines without problems carry none")
@@ -148,6 +149,7 @@ func TestAdminConsole(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`#staff-add button[type=submit]`)))
 			waitJS(t, ada, `document.getElementById('staff-status').textContent.indexOf('One-time password') === 0`, "one-time password shown")
 			screenshot(t, ada, "admin-staff.png")
+			assertNoInlineCode(t, ada)
 			temp := regexp.MustCompile(`[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}`).FindString(text(t, ada, "#staff-status"))
 			require.NotEmpty(t, temp)
 
@@ -236,6 +238,10 @@ func TestAdminConsole(t *testing.T) {
 			assert.Contains(t, stored("branch:kallio"), "{date: 2099-12-24, hours: \"closed\", note: \"Christmas Eve\"}")
 			do(t, ada, chromedp.Click(chromedp.CSS(`#schedules tr[data-branch="kallio"] button.wake`)))
 			waitJS(t, ada, `document.getElementById('power-status').textContent.indexOf('No PC of the branch is off') === 0`, "nobody to wake")
+			assertNoInlineCode(t, ada)
+			do(t, ada, chromedp.Navigate(base+"/measures"), chromedp.WaitVisible(chromedp.ID("measures")))
+			assert.Contains(t, text(t, ada, `#measures tr[data-branch="kallio"]`), "not yet available", "support figures wait for the help queue")
+			assertNoInlineCode(t, ada)
 		}},
 		{"no script errors", func(t *testing.T) {
 			var unexpected []string
