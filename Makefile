@@ -76,6 +76,10 @@ bench-wipe: build
 ## changing state: first paint of the list, a filter change, live change → row updated (p50, p99); prints BENCH lines.
 bench-admin: deps-test
 	$(GO) test ./testing/browser -run '^$$' -bench BenchmarkAdminConsole -benchtime=1x -timeout 30m
+## bench-measures: a month's measures and open data over 80 branches, 20,000 PCs, 100,000 sessions.
+.PHONY: bench-measures
+bench-measures:
+	$(GO) test ./fleet/measures -run '^$$' -bench BenchmarkOpenData -benchtime=20x
 
 ## screenshots: every kiosk screen in fi/sv/en at 100 % and 200 % into docs/screenshots.
 screenshots:

@@ -30,6 +30,10 @@ type Config struct {
 	// ExtraPaths are the directories a policy may sweep for the visitor's
 	// files (a policy path may also lie below one of them).
 	ExtraPaths []string
+	// WakeBroadcast are the addresses (IP:port) this terminal sends the
+	// Wake-on-LAN packets for its neighbours to, when the fleet's power
+	// schedule asks it to; usually the branch network's broadcast address.
+	WakeBroadcast []string
 }
 
 // Default is the config a terminal without a config file runs under: the
@@ -39,6 +43,7 @@ func Default() Config {
 		File:            DefaultPath + " (absent: built-in default)",
 		VisitorAccounts: []string{"piste-visitor"},
 		Skeletons:       []string{"/etc/piste/skel"},
+		WakeBroadcast:   []string{DefaultWakeBroadcast},
 	}
 }
 
@@ -98,6 +103,9 @@ func (c Config) check(lines map[string]int) error {
 		return errorf("skeletons", lines["skeletons"], "must list at least one directory, e.g. [/etc/piste/skel]")
 	}
 	if err := checkPaths("skeletons", c.Skeletons, 1, lines); err != nil {
+		return err
+	}
+	if err := checkWakeBroadcast(c.WakeBroadcast, lines); err != nil {
 		return err
 	}
 	return checkPaths("extra_paths", c.ExtraPaths, 2, lines)

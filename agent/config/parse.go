@@ -10,7 +10,7 @@ import (
 )
 
 // keys are the config's keys in the order they are documented.
-var keys = []string{"visitor_accounts", "staff_accounts", "skeletons", "extra_paths"}
+var keys = []string{"visitor_accounts", "staff_accounts", "skeletons", "extra_paths", "wake_broadcast"}
 
 // Parse reads a config's YAML strictly: unknown, repeated or mistyped keys
 // are refused and named. It checks the rules that need nothing of the
@@ -41,7 +41,7 @@ func parse(data []byte) (Config, error) {
 		}
 		lists := map[string]*[]string{
 			"visitor_accounts": &c.VisitorAccounts, "staff_accounts": &c.StaffAccounts,
-			"skeletons": &c.Skeletons, "extra_paths": &c.ExtraPaths,
+			"skeletons": &c.Skeletons, "extra_paths": &c.ExtraPaths, "wake_broadcast": &c.WakeBroadcast,
 		}
 		for i := 0; i+1 < len(top.Content); i += 2 {
 			k, v := top.Content[i], top.Content[i+1]
@@ -59,6 +59,9 @@ func parse(data []byte) (Config, error) {
 			}
 			*dst = list
 		}
+	}
+	if _, set := lines["wake_broadcast"]; !set {
+		c.WakeBroadcast = []string{DefaultWakeBroadcast}
 	}
 	if err := c.check(lines); err != nil {
 		return Config{}, err

@@ -134,7 +134,7 @@ func New(opts Options) (*Daemon, error) {
 	host, _ := os.Hostname()
 	d.link, err = link.New(link.Config{
 		Server: server, Token: token, Pin: cfg.Fingerprint, Outbox: ob, Commands: ob, Log: opts.Log,
-		Hello:     protocol.Hello{AgentVersion: opts.Version, Kind: cfg.Kind, Hostname: host, OS: runtime.GOOS + "/" + runtime.GOARCH},
+		Hello:     protocol.Hello{AgentVersion: opts.Version, Kind: cfg.Kind, Hostname: host, OS: runtime.GOOS + "/" + runtime.GOARCH, MAC: health.MAC()},
 		OnCommand: d.runCommand,
 		OnWelcome: d.welcome,
 		OnStatus:  d.linkStatus,
@@ -169,6 +169,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.desktopCh != nil {
 		run(func() { d.runDesktop(ctx) })
 	}
+	d.reportPowerSpan()
+	run(func() { d.powerSchedule(ctx) })
 	run(func() {
 		if err := d.link.Run(ctx); errors.Is(err, link.ErrRevoked) {
 			d.session.OutOfService("revoked")

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"piste/agent/health"
 	"runtime"
 	"strings"
 	"time"
@@ -60,7 +61,7 @@ func Enroll(ctx context.Context, req Request) (state.Config, error) {
 		kind = protocol.KindPC
 	}
 	body, _ := json.Marshal(protocol.EnrollRequest{Code: strings.TrimSpace(req.Code), Name: req.Name, Kind: kind,
-		Hostname: host, OS: runtime.GOOS + "/" + runtime.GOARCH, AgentVersion: req.Version})
+		Hostname: host, OS: runtime.GOOS + "/" + runtime.GOARCH, AgentVersion: req.Version, MAC: health.MAC()})
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(u.String(), "/")+protocol.PathEnroll, bytes.NewReader(body))

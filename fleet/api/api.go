@@ -22,7 +22,9 @@ import (
 	"piste/fleet/httpio"
 	"piste/fleet/hub"
 	"piste/fleet/mydata"
+	"piste/fleet/measures"
 	"piste/fleet/policies"
+	"piste/fleet/power"
 	"piste/fleet/protocol"
 	"piste/fleet/staff"
 	"piste/fleet/store"
@@ -63,6 +65,10 @@ type API struct {
 	Help *help.Service
 	// MyData keeps the settings visitors chose to have remembered.
 	MyData *mydata.Service
+	// Power wakes branches and reports the hours saved.
+	Power *power.Service
+	// Measures counts the programme's measures and makes their open data.
+	Measures *measures.Service
 
 	Store        *store.Store // enrollment and the agents' endpoints
 	Hub          *hub.Hub
@@ -98,6 +104,11 @@ func New(st *store.Store, h *hub.Hub, log *slog.Logger) *API {
 	a.Alerts = alerts.New(st, h, a.Audit)
 	a.Alerts.Now = now
 	a.Alerts.Changes = a.Changes
+	a.Power = power.New(st, h, a.Audit)
+	a.Power.Now = now
+	a.Power.Changes = a.Changes
+	a.Measures = measures.New(st)
+	a.Measures.Now = now
 	return a
 }
 
@@ -137,6 +148,7 @@ func (a *API) registerVisits(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/agent/reservations", a.agentReserve) // protocol.PathAgentReserve
 	mux.Handle("GET /api/v1/policies/{scope}", a.role(RoleAdmin, a.getPolicy))
 	mux.Handle("PUT /api/v1/policies/{scope}", a.role(RoleAdmin, a.putPolicy))
+	a.registerConsole(mux)
 	mux.Handle("POST /api/v1/guest-passes", a.role(RoleAdmin, a.newGuestPasses))
 	mux.Handle("POST /api/v1/reservations", a.branchRoles(a.newReservation))
 	mux.Handle("GET /api/v1/reservations", a.branchRoles(a.reservations))
@@ -223,6 +235,10 @@ func (a *API) staff(next http.HandlerFunc) http.Handler {
 			a.fail(w, "authenticate", err)
 			return
 		}
+		if m.MustChangePassword && !passwordChangeRoute(r) {
+			a.fail(w, "check password", errMustChangePassword)
+			return
+		}
 		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, m)))
 	})
 }
@@ -248,7 +264,12 @@ func (a *API) role(role string, next http.HandlerFunc) http.Handler {
 }
 
 func (a *API) audit(w http.ResponseWriter, r *http.Request) {
-	entries, err := a.Audit.Read(r.Context(), member(r), 200)
+	f, err := audit.ParseFilter(r.URL.Query())
+	if err != nil {
+		a.fail(w, "read audit filter", err)
+		return
+	}
+	entries, err := a.Audit.Search(r.Context(), member(r), f)
 	if err != nil {
 		a.fail(w, "read audit log", err)
 		return

@@ -48,7 +48,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 	token := auth.NewToken()
 	t, err := a.Store.Enroll(r.Context(), auth.HashToken(auth.NormalizeCode(req.Code)), store.Terminal{
 		ID: id, Name: req.Name, Kind: string(req.Kind), TokenHash: auth.HashToken(token),
-		Hostname: req.Hostname, OS: req.OS, AgentVersion: req.AgentVersion,
+		Hostname: req.Hostname, OS: req.OS, AgentVersion: req.AgentVersion, MAC: enrollMAC(req.MAC),
 	}, now)
 	switch {
 	case errors.Is(err, store.ErrCodeInvalid):
@@ -102,4 +102,14 @@ func (a *API) newEnrollCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, code)
+}
+
+// enrollMAC is the MAC address an agent enrolled with, normalised; an
+// unreadable one is left out rather than refusing the terminal.
+func enrollMAC(s string) string {
+	m, err := protocol.ParseMAC(s)
+	if err != nil {
+		return ""
+	}
+	return m.String()
 }

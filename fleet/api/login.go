@@ -26,6 +26,9 @@ type loginResponse struct {
 	// clients older than Branches; Branches is empty for fleet-wide staff.
 	Branch   string   `json:"branch,omitempty"`
 	Branches []string `json:"branches"`
+	// MustChangePassword: the password was reset; POST /api/v1/auth/password
+	// before anything else.
+	MustChangePassword bool `json:"must_change_password,omitempty"`
 }
 
 // branchList is never null in JSON: a fleet-wide member has [].
@@ -51,7 +54,8 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := sess.Member
-	reply := loginResponse{ExpiresAt: sess.ExpiresAt.UTC(), Name: m.Name, Role: m.Role, Branch: m.HomeBranch(), Branches: branchList(m)}
+	reply := loginResponse{ExpiresAt: sess.ExpiresAt.UTC(), Name: m.Name, Role: m.Role, Branch: m.HomeBranch(), Branches: branchList(m),
+		MustChangePassword: m.MustChangePassword}
 	if req.Cookie {
 		httpio.SetSession(w, sess.Token, sess.ExpiresAt, a.SecureCookie)
 	} else {
@@ -71,7 +75,8 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) {
 	m := member(r)
-	writeJSON(w, http.StatusOK, map[string]any{"name": m.Name, "role": m.Role, "branch": m.HomeBranch(), "branches": branchList(m)})
+	writeJSON(w, http.StatusOK, map[string]any{"name": m.Name, "role": m.Role, "branch": m.HomeBranch(), "branches": branchList(m),
+		"must_change_password": m.MustChangePassword})
 }
 
 func clientIP(r *http.Request) string {

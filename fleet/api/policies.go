@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-
-	"piste/fleet/httpio"
 )
 
 func (a *API) getPolicy(w http.ResponseWriter, r *http.Request) {
@@ -15,14 +13,15 @@ func (a *API) getPolicy(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, l)
 }
 
-// putPolicy stores a layer sent as policy YAML (the request body).
+// putPolicy stores a layer sent as policy YAML (the request body, or its
+// "yaml" field when sent as JSON).
 func (a *API) putPolicy(w http.ResponseWriter, r *http.Request) {
 	// The scope is checked first: a stranger's body is not read.
 	if _, err := a.Policies.Scope(r.Context(), member(r), r.PathValue("scope")); err != nil {
 		a.fail(w, "check policy scope", err)
 		return
 	}
-	body, err := httpio.ReadBody(w, r, "policy")
+	body, err := policyBody(w, r)
 	if err != nil {
 		a.fail(w, "read policy", err)
 		return

@@ -18,6 +18,7 @@ import (
 type Store interface {
 	Audit(ctx context.Context, e store.AuditEntry) error
 	AuditLog(ctx context.Context, limit int) ([]store.AuditEntry, error)
+	AuditSearch(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error)
 	Terminal(ctx context.Context, id string) (store.Terminal, error)
 	UserByName(ctx context.Context, name string) (store.User, error)
 }
@@ -87,7 +88,8 @@ func (l *Log) Read(ctx context.Context, v Viewer, limit int) ([]store.AuditEntry
 var (
 	branchActions   = map[string]bool{"guest-passes": true, "enroll-code": true, "branch-add": true}
 	terminalActions = map[string]bool{"revoke": true, "reserve": true, "cancel-reservation": true, "enroll": true}
-	staffActions    = map[string]bool{"user-add": true, "login": true, "login-failed": true}
+	staffActions    = map[string]bool{"user-add": true, "login": true, "login-failed": true,
+		"user-update": true, "user-disable": true, "user-enable": true, "password-reset": true, "password-change": true}
 )
 
 // branchOf finds the branches an entry is about: one, or a staff account's

@@ -36,7 +36,7 @@ commands:
   user add     add a staff account (password read from stdin)
   enroll-code  create a terminal enrollment code for a branch
   terminal     list | revoke terminals
-  policy       apply | show visitor-session policy layers
+  policy       apply | show | versions | rollback visitor-session policy layers
   guest-passes create a batch of guest passes (one code per line)
   version      print the version
 
@@ -73,6 +73,10 @@ func Run(args []string, stdio IO) int {
 		err = policyApply(rest[1:], stdio)
 	case cmd == "policy" && len(rest) > 0 && rest[0] == "show":
 		err = policyShow(rest[1:], stdio)
+	case cmd == "policy" && len(rest) > 0 && rest[0] == "versions":
+		err = policyVersions(rest[1:], stdio)
+	case cmd == "policy" && len(rest) > 0 && rest[0] == "rollback":
+		err = policyRollback(rest[1:], stdio)
 	case cmd == "guest-passes":
 		err = guestPasses(rest, stdio)
 	case cmd == "version":

@@ -97,7 +97,7 @@ func (c *conn) serve() {
 		return
 	}
 	err = h.store.UpdatePresence(h.ctx, []store.Presence{{TerminalID: c.terminal.ID, LastSeen: time.Now(),
-		AgentVersion: hello.AgentVersion, Hostname: hello.Hostname, OS: hello.OS}})
+		AgentVersion: hello.AgentVersion, Hostname: hello.Hostname, OS: hello.OS, MAC: macOf(hello)}})
 	if err != nil {
 		h.log.Warn("record hello", "terminal", c.terminal.ID, "err", err)
 	}

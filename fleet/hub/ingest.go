@@ -98,7 +98,7 @@ func (h *Hub) commit(batch []ingestItem) {
 func kindLabel(kind string) string {
 	switch kind {
 	case protocol.EventHealth, protocol.EventState, protocol.EventCommandResult,
-		protocol.EventSession, protocol.EventWipe, protocol.EventTest, protocol.EventPolicyResult:
+		protocol.EventSession, protocol.EventWipe, protocol.EventTest, protocol.EventPolicyResult, protocol.EventPower:
 		return kind
 	}
 	return "other"

@@ -22,7 +22,9 @@ import (
 type Store interface {
 	PolicyLayers(ctx context.Context) (map[string]store.PolicyLayer, error)
 	PolicyLayersFor(ctx context.Context, scopes ...string) (map[string]store.PolicyLayer, error)
-	PutPolicyLayer(ctx context.Context, l store.PolicyLayer) error
+	PutPolicyVersion(ctx context.Context, v store.PolicyVersion) (int, error)
+	PolicyVersions(ctx context.Context, scope string) ([]store.PolicyVersion, error)
+	PolicyVersion(ctx context.Context, scope string, version int) (store.PolicyVersion, error)
 	Branch(ctx context.Context, id string) (store.Branch, error)
 	Terminal(ctx context.Context, id string) (store.Terminal, error)
 }
@@ -100,13 +102,33 @@ func (s *Service) Put(ctx context.Context, m staff.Member, scope string, yamlTex
 	if sc.Kind == policy.ScopeGroup {
 		return sc, fault.Field("scope", "policy: group scopes are not supported by this fleet yet; use fleet, branch:ID or terminal:ID")
 	}
+	if err := s.check(ctx, sc, yamlText); err != nil {
+		return sc, err
+	}
+	_, err = s.store(ctx, m, sc, yamlText, 0)
+	return sc, err
+}
+
+// check parses a layer and validates the merged policy where it applies.
+func (s *Service) check(ctx context.Context, sc policy.Scope, yamlText []byte) error {
 	layer, err := policy.Parse(yamlText)
 	if err != nil {
-		return sc, policyFault(err)
+		return policyFault(err)
 	}
+	layers, err := s.parsedLayers(ctx)
+	if err != nil {
+		return err
+	}
+	layers[sc.String()] = layer
+	return s.checkMerged(ctx, sc, layers)
+}
+
+// parsedLayers reads every stored layer; one that no longer parses counts
+// as empty, as it does for the terminals.
+func (s *Service) parsedLayers(ctx context.Context) (map[string]policy.Layer, error) {
 	stored, err := s.Store.PolicyLayers(ctx)
 	if err != nil {
-		return sc, fmt.Errorf("policies: read stored layers: %w", err)
+		return nil, fmt.Errorf("policies: read stored layers: %w", err)
 	}
 	layers := map[string]policy.Layer{}
 	for scope, l := range stored {
@@ -114,19 +136,31 @@ func (s *Service) Put(ctx context.Context, m staff.Member, scope string, yamlTex
 			layers[scope] = parsed
 		}
 	}
-	layers[sc.String()] = layer
-	if err := s.checkMerged(ctx, sc, layers); err != nil {
-		return sc, err
-	}
-	err = s.Store.PutPolicyLayer(ctx, store.PolicyLayer{Scope: sc.String(), YAML: string(yamlText), UpdatedAt: s.Now(), UpdatedBy: m.Name})
+	return layers, nil
+}
+
+// store keeps a checked layer as the scope's next version, records it and
+// tells the terminals. rollbackOf names the version restored, if any.
+func (s *Service) store(ctx context.Context, m staff.Member, sc policy.Scope, yamlText []byte, rollbackOf int) (int, error) {
+	before, err := s.Store.PolicyLayersFor(ctx, sc.String())
 	if err != nil {
-		return sc, fmt.Errorf("policies: store %s: %w", sc, err)
+		return 0, fmt.Errorf("policies: read %s: %w", sc, err)
 	}
-	if err := s.Audit.Record(ctx, m.Name, "policy-apply", sc.String(), Diff(stored[sc.String()].YAML, string(yamlText))); err != nil {
-		return sc, err
+	diff := Diff(before[sc.String()].YAML, string(yamlText))
+	v, err := s.Store.PutPolicyVersion(ctx, store.PolicyVersion{Scope: sc.String(), YAML: string(yamlText),
+		CreatedAt: s.Now(), CreatedBy: m.Name, Diff: diff, RollbackOf: rollbackOf})
+	if err != nil {
+		return 0, fmt.Errorf("policies: store %s: %w", sc, err)
+	}
+	action, detail := "policy-apply", diff
+	if rollbackOf > 0 {
+		action, detail = "policy-rollback", fmt.Sprintf("to version %d (as version %d): %s", rollbackOf, v, diff)
+	}
+	if err := s.Audit.Record(ctx, m.Name, action, sc.String(), detail); err != nil {
+		return v, err
 	}
 	s.Changes.Publish(changes.Change{Kind: changes.PolicyChanged, Scope: sc.String()})
-	return sc, nil
+	return v, nil
 }
 
 // checkMerged validates the merged policy where the new layer applies.

@@ -15,6 +15,8 @@ type EnrollRequest struct {
 	Hostname     string       `json:"hostname"`
 	OS           string       `json:"os"`
 	AgentVersion string       `json:"agent_version"`
+	// MAC is the address Wake-on-LAN wakes the terminal at; empty when unknown.
+	MAC string `json:"mac,omitempty"`
 }
 
 // EnrollResponse carries the terminal's identity and its token, which the

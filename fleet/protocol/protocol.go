@@ -99,6 +99,9 @@ type Hello struct {
 	Hostname     string        `json:"hostname,omitempty"`
 	OS           string        `json:"os,omitempty"`
 	State        TerminalState `json:"state,omitempty"`
+	// MAC is the address of the interface the agent reaches the fleet
+	// through, for Wake-on-LAN; empty when unknown.
+	MAC string `json:"mac,omitempty"`
 	// Epoch identifies the agent's outbox; Seq values are unique within it.
 	Epoch string `json:"epoch"`
 }

@@ -46,6 +46,8 @@ func CheckData(ev Event) error {
 		return DecodeData(ev, &WipeReceipt{})
 	case EventPolicyResult:
 		return DecodeData(ev, &PolicyResult{})
+	case EventPower:
+		return DecodeData(ev, &PowerSpan{})
 	}
 	return nil
 }

@@ -214,6 +214,7 @@ func (s *Server) Start() error {
 		interval = 30 * time.Second
 	}
 	go s.API.Alerts.Run(ctx, interval, min(interval, 2*time.Second), s.log.Warn)
+	go s.API.Power.Run(ctx, time.Minute, func(err error) { s.log.Warn("power schedule", "err", err) })
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)

@@ -34,6 +34,9 @@ type Member struct {
 	Name     string
 	Role     string
 	Branches []string // the branches the member works in; none: every branch
+	// MustChangePassword: the account's password was reset, and it may do
+	// nothing but choose a new one.
+	MustChangePassword bool
 }
 
 // CLI is the admin at the server's console: fleet-wide, recorded as "cli".

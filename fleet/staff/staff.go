@@ -25,6 +25,7 @@ type Store interface {
 	AddBranch(ctx context.Context, b store.Branch) error
 	Branch(ctx context.Context, id string) (store.Branch, error)
 	Branches(ctx context.Context) ([]store.Branch, error)
+	AccountStore
 }
 
 // Service manages staff accounts, logins and branches.
@@ -49,7 +50,7 @@ type Session struct {
 }
 
 func memberOf(u store.User) Member {
-	return Member{ID: u.ID, Name: u.Name, Role: u.Role, Branches: u.Branches}
+	return Member{ID: u.ID, Name: u.Name, Role: u.Role, Branches: u.Branches, MustChangePassword: u.MustChangePassword}
 }
 
 // UnknownName is the audit target of a failed login with a name no account
@@ -97,6 +98,12 @@ func (s *Service) Login(ctx context.Context, name, password, addr string) (Sessi
 		return Session{}, fmt.Errorf("staff: check login of %s: %w", name, err)
 	}
 	failed = false
+	if u.Disabled {
+		if err := s.Audit.Record(ctx, u.Name, "login-failed", u.Name, "disabled account, from "+addr); err != nil {
+			return Session{}, err
+		}
+		return Session{}, fault.Forbidden("this account is disabled; ask an admin to enable it")
+	}
 	token := auth.NewToken()
 	expires := s.Now().Add(SessionTTL)
 	if err := s.Store.AddStaffSession(ctx, auth.HashToken(token), u.ID, expires); err != nil {

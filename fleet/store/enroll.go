@@ -51,9 +51,9 @@ func (s *Store) Enroll(ctx context.Context, codeHash string, t Terminal, now tim
 		t.Branch = branch
 		t.EnrolledAt = now
 		_, err = tx.ExecContext(ctx, `
-			INSERT INTO terminals (id, name, branch, kind, token_hash, enrolled_at, hostname, os, agent_version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.Name, t.Branch, t.Kind, t.TokenHash, ms(now), t.Hostname, t.OS, t.AgentVersion)
+			INSERT INTO terminals (id, name, branch, kind, token_hash, enrolled_at, hostname, os, agent_version, mac)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.Name, t.Branch, t.Kind, t.TokenHash, ms(now), t.Hostname, t.OS, t.AgentVersion, t.MAC)
 		return err
 	})
 	if err != nil {

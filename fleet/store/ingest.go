@@ -161,6 +161,14 @@ func applyEvent(ctx context.Context, tx *sql.Tx, in Incoming) error {
 		if err := applyPolicyResult(ctx, tx, in.TerminalID, ev); err != nil {
 			return err
 		}
+	case protocol.EventPower:
+		var span protocol.PowerSpan
+		if err := protocol.DecodeData(ev, &span); err != nil {
+			return err
+		}
+		if err := applyPower(ctx, tx, in.TerminalID, span); err != nil {
+			return err
+		}
 	case protocol.EventCommandResult:
 		var r protocol.CommandResult
 		if err := protocol.DecodeData(ev, &r); err != nil {

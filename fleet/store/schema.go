@@ -337,4 +337,43 @@ CREATE TABLE bulk_actions (
 );
 ALTER TABLE commands ADD COLUMN bulk_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX commands_bulk ON commands(bulk_id, status) WHERE bulk_id != '';
+`,
+	// Schema 9: the admin's console (policy versions, power schedules, the
+	// programme's measures). Existing layers become their scope's version 1.
+	`
+CREATE TABLE policy_versions (
+	scope       TEXT NOT NULL,
+	version     INTEGER NOT NULL,
+	yaml        TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	created_by  TEXT NOT NULL,
+	diff        TEXT NOT NULL DEFAULT '',
+	rollback_of INTEGER,
+	PRIMARY KEY (scope, version)
+);
+INSERT INTO policy_versions (scope, version, yaml, created_at, created_by)
+	SELECT scope, 1, yaml, updated_at, updated_by FROM policy_layers;
+ALTER TABLE terminals ADD COLUMN mac TEXT NOT NULL DEFAULT '';
+-- power_log holds the spans a terminal was off on its power schedule.
+CREATE TABLE power_log (
+	terminal_id TEXT NOT NULL REFERENCES terminals(id) ON DELETE CASCADE,
+	branch      TEXT NOT NULL,
+	off_at      INTEGER NOT NULL,
+	on_at       INTEGER NOT NULL,
+	PRIMARY KEY (terminal_id, off_at)
+);
+CREATE INDEX power_log_branch ON power_log(branch, off_at);
+-- agent_updates records each change of a terminal's agent version.
+CREATE TABLE agent_updates (
+	terminal_id  TEXT NOT NULL,
+	branch       TEXT NOT NULL,
+	from_version TEXT NOT NULL,
+	to_version   TEXT NOT NULL,
+	at           INTEGER NOT NULL
+);
+CREATE INDEX agent_updates_branch ON agent_updates(branch, at);
+-- Staff management: disabled accounts keep their name and audit trail;
+-- a reset password must be replaced at the next login.
+ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+ALTER TABLE users ADD COLUMN must_change_pw INTEGER NOT NULL DEFAULT 0;
 `}

@@ -31,6 +31,7 @@ type Terminal struct {
 	Linked         bool
 	ListStatus     string
 	HealthReceived time.Time
+	MAC          string // for Wake-on-LAN; empty when never reported
 }
 
 // Health is the latest health sample of a terminal.
@@ -45,7 +46,7 @@ type Health struct {
 
 const terminalSelect = `SELECT id, name, branch, kind, COALESCE(token_hash, ''), revoked_at IS NOT NULL,
 	enrolled_at, hostname, os, agent_version, state, state_reason, last_seen,
-	health_at, cpu, mem, disk, uptime, rss FROM terminals`
+	health_at, cpu, mem, disk, uptime, rss, mac FROM terminals`
 
 func scanTerminal(sc interface{ Scan(...any) error }) (Terminal, error) {
 	var t Terminal
@@ -53,7 +54,7 @@ func scanTerminal(sc interface{ Scan(...any) error }) (Terminal, error) {
 	err := sc.Scan(&t.ID, &t.Name, &t.Branch, &t.Kind, &t.TokenHash, &t.Revoked,
 		&enrolled, &t.Hostname, &t.OS, &t.AgentVersion, &t.State, &t.StateReason, &seen,
 		&healthAt, &t.Health.CPUPercent, &t.Health.MemUsedPercent, &t.Health.DiskUsedPercent,
-		&t.Health.UptimeSeconds, &t.Health.AgentRSSBytes)
+		&t.Health.UptimeSeconds, &t.Health.AgentRSSBytes, &t.MAC)
 	t.EnrolledAt, t.LastSeen, t.Health.At = fromMS(enrolled), fromMS(seen), fromMS(healthAt)
 	return t, err
 }
@@ -120,6 +121,7 @@ type Presence struct {
 	AgentVersion string
 	Hostname     string
 	OS           string
+	MAC          string // empty keeps the stored one
 }
 
 // presenceChunk bounds the rows one presence transaction writes: the
@@ -147,11 +149,19 @@ func (s *Store) updatePresence(ctx context.Context, ps []Presence) error {
 			q := `UPDATE terminals SET last_seen = MAX(last_seen, ?) WHERE id = ?`
 			args := []any{ms(p.LastSeen), p.TerminalID}
 			if p.AgentVersion != "" {
+				if err := recordAgentUpdate(ctx, tx, p); err != nil {
+					return err
+				}
 				q = `UPDATE terminals SET last_seen = MAX(last_seen, ?), agent_version = ?, hostname = ?, os = ? WHERE id = ?`
 				args = []any{ms(p.LastSeen), p.AgentVersion, p.Hostname, p.OS, p.TerminalID}
 			}
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return err
+			}
+			if p.MAC != "" {
+				if _, err := tx.ExecContext(ctx, `UPDATE terminals SET mac = ? WHERE id = ?`, p.MAC, p.TerminalID); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

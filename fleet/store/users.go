@@ -17,6 +17,10 @@ type User struct {
 	Branches  []string  `json:"branches,omitempty"` // none: every branch
 	PWHash    string    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
+	Disabled  bool      `json:"disabled"`
+	// MustChangePassword is set by a password reset: the account may do
+	// nothing but choose a new password until it has.
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 // AddUser creates a staff account; an existing name gets its role,
@@ -58,16 +62,24 @@ func (s *Store) UserByName(ctx context.Context, name string) (User, error) {
 // joined by the unit separator, which no branch id contains.
 const userColumns = `u.id, u.name, u.role,
 	COALESCE((SELECT group_concat(b.branch, char(31)) FROM (SELECT branch FROM user_branches WHERE user_id = u.id ORDER BY branch) b), ''),
-	u.pw_hash, u.created_at`
+	u.pw_hash, u.created_at, u.disabled_at IS NOT NULL, u.must_change_pw`
 
 const userSelect = `SELECT ` + userColumns + ` FROM users u`
 
 func (s *Store) scanUser(row *sql.Row, what string) (User, error) {
+	u, err := scanUserRow(row)
+	if err != nil {
+		return u, notFound(err, what)
+	}
+	return u, nil
+}
+
+func scanUserRow(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var branches string
 	var created int64
-	if err := row.Scan(&u.ID, &u.Name, &u.Role, &branches, &u.PWHash, &created); err != nil {
-		return u, notFound(err, what)
+	if err := row.Scan(&u.ID, &u.Name, &u.Role, &branches, &u.PWHash, &created, &u.Disabled, &u.MustChangePassword); err != nil {
+		return u, err
 	}
 	if branches != "" {
 		u.Branches = strings.Split(branches, "\x1f")
@@ -89,7 +101,7 @@ func (s *Store) UserBySession(ctx context.Context, tokenHash string, now time.Ti
 	row := s.r.QueryRowContext(ctx, `
 		SELECT `+userColumns+`
 		FROM staff_sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, ms(now))
+		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL`, tokenHash, ms(now))
 	return s.scanUser(row, "session")
 }
 

@@ -45,6 +45,7 @@ type Services struct {
 	Alerts       *alerts.Service
 	Overview     *overview.Service
 	SecureCookie bool // the session cookie's Secure flag (TLS)
+	Console
 }
 
 // Pages holds the web pages' dependencies.
@@ -73,6 +74,7 @@ func Register(mux *http.ServeMux, s Services, log *slog.Logger) *Pages {
 	mux.Handle("GET /guest-passes", p.admin(p.guestPassForm))
 	mux.Handle("POST /guest-passes", p.admin(p.guestPassBatch))
 	p.registerHelp(mux)
+	p.registerConsole(mux)
 	// "/" rather than "GET /": a method-less catch-all does not collide
 	// with the API's own catch-all under /api/v1/.
 	mux.HandleFunc("/", p.notFound)
@@ -204,6 +206,10 @@ func (p *Pages) admin(next func(http.ResponseWriter, *http.Request, staff.Member
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := p.authenticate(w, r)
 		if !ok {
+			return
+		}
+		if u.MustChangePassword {
+			http.Redirect(w, r, "/password", http.StatusSeeOther)
 			return
 		}
 		if u.Role == staff.RoleVolunteer && r.URL.Path == "/" {

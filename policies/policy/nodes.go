@@ -131,7 +131,7 @@ func entries(n *yaml.Node, path string, known []string) ([]entry, []error) {
 		return nil, nil
 	}
 	if n.Kind != yaml.MappingNode && path == "" {
-		return nil, []error{&Error{Line: n.Line, Msg: "a policy must be a mapping of sections (session, wipe, accessibility, hours, help, library, alerts), got " + describe(n)}}
+		return nil, []error{&Error{Line: n.Line, Msg: "a policy must be a mapping of sections (session, wipe, accessibility, hours, help, library, alerts, power), got " + describe(n)}}
 	}
 	if n.Kind != yaml.MappingNode {
 		return nil, []error{errorf(path, n.Line, "must be a mapping of keys, got %s", describe(n))}

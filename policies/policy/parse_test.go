@@ -139,7 +139,7 @@ func TestParseRefusesBadLayers(t *testing.T) {
 		{"section not a mapping", "session: 60\n", "session", 1,
 			"policy: line 1: session must be a mapping of keys, got 60"},
 		{"document not a mapping", "- session\n", "", 1,
-			"policy: line 1: a policy must be a mapping of sections (session, wipe, accessibility, hours, help, library, alerts), got a list"},
+			"policy: line 1: a policy must be a mapping of sections (session, wipe, accessibility, hours, help, library, alerts, power), got a list"},
 		{"two documents", "session: {}\n---\nwipe: {}\n", "", 0,
 			"policy: the file holds more than one YAML document (---); keep one policy layer per file"},
 		{"not YAML", "session:\n  max_minutes: [\n", "", 0,

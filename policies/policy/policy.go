@@ -29,6 +29,15 @@ type Policy struct {
 	Help          Help          `json:"help"`
 	Library       Library       `json:"library"`
 	Alerts        Alerts        `json:"alerts"`
+	Power         Power         `json:"power"`
+}
+
+// Power is the terminal's power schedule: off after closing, on again
+// before opening (woken over the branch network by a neighbour).
+type Power struct {
+	Enabled                     bool `json:"enabled"`
+	ShutdownAfterClosingMinutes int  `json:"shutdown_after_closing_minutes"`
+	WakeBeforeOpeningMinutes    int  `json:"wake_before_opening_minutes"`
 }
 
 // Library is how the visitor screens name the library: "Kallion kirjasto".

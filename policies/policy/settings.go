@@ -96,6 +96,10 @@ var settings = []setting{
 	number("alerts.disk_percent", 50, 100, func(p *Policy) *int { return &p.Alerts.DiskPercent }),
 	field[bool]{key: "alerts.version_behind", get: func(p *Policy) *bool { return &p.Alerts.VersionBehind }, parse: parseBool},
 	number("alerts.clock_skew_seconds", 5, 86400, func(p *Policy) *int { return &p.Alerts.ClockSkewSeconds }),
+
+	field[bool]{key: "power.enabled", get: func(p *Policy) *bool { return &p.Power.Enabled }, parse: parseBool},
+	number("power.shutdown_after_closing_minutes", 0, 240, func(p *Policy) *int { return &p.Power.ShutdownAfterClosingMinutes }),
+	number("power.wake_before_opening_minutes", 1, 240, func(p *Policy) *int { return &p.Power.WakeBeforeOpeningMinutes }),
 }
 
 // number is a whole-number key within lo..hi: minutes, seconds, counts

@@ -115,7 +115,9 @@ func submitLogin(t *testing.T, ctx context.Context, name, pw string) {
 	)
 }
 
-// assertNoInlineCode checks the live DOM for what a strict CSP forbids.
+// assertNoInlineCode checks the live DOM for what a strict CSP forbids. A
+// page's texts block (<script type="application/json">) is data the
+// browser never runs, and the CSP allows it.
 func assertNoInlineCode(t *testing.T, ctx context.Context) {
 	t.Helper()
 	bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
