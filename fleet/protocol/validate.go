@@ -46,6 +46,10 @@ func CheckData(ev Event) error {
 		return DecodeData(ev, &WipeReceipt{})
 	case EventPolicyResult:
 		return DecodeData(ev, &PolicyResult{})
+	case EventSignagePlay:
+		return DecodeData(ev, &SignagePlay{})
+	case EventSignageStatus:
+		return DecodeData(ev, &SignageStatus{})
 	}
 	return nil
 }
