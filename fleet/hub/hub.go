@@ -107,6 +107,9 @@ type Hooks struct {
 // SetHooks installs hooks; call it before Run.
 func (h *Hub) SetHooks(hooks Hooks) { h.hooks = hooks }
 
+// Hooks returns the hooks installed, so that another part can add its own.
+func (h *Hub) Hooks() Hooks { return h.hooks }
+
 // Send queues a frame for a connected terminal and reports whether it is
 // connected.
 func (h *Hub) Send(terminalID, typ string, body any) bool {

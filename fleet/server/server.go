@@ -21,6 +21,7 @@ import (
 	"piste/fleet/hub"
 	"piste/fleet/protocol"
 	"piste/fleet/retention"
+	"piste/fleet/signage"
 	"piste/fleet/sip2"
 	"piste/fleet/store"
 	"piste/fleet/visits"
@@ -72,6 +73,8 @@ type Server struct {
 	// Changes carries what changed from where it changed to the hub, the
 	// live pages and the visitor-session service.
 	Changes  *changes.Bus
+	// Signage keeps info screens' manifests, notices and live slides current.
+	Signage  *signage.Pusher
 	log      *slog.Logger
 	pool     *sip2.Pool
 	stop     context.CancelFunc
@@ -114,10 +117,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	reg.MustRegister(alertsGauge(st))
+	sg := newSignage(cfg, st, h, bus, v, log)
 	a := api.New(st, h, log)
+	a.Signage = sg.Service
+	sg.Service.Audit = a.Audit
 	a.SecureCookie = useTLS
 	a.Visits = v
-	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool}
+	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool, Signage: sg}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET "+protocol.Path, h)
@@ -194,6 +200,7 @@ func (s *Server) Start() error {
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	go s.Visits.Run(ctx)
+	go s.Signage.Run(ctx, s.Changes)
 	go retention.Run(ctx, s.Store, s.cfg.Retention, s.log)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
