@@ -72,7 +72,7 @@ type Server struct {
 	Visits *visits.Service
 	// Changes carries what changed from where it changed to the hub, the
 	// live pages and the visitor-session service.
-	Changes  *changes.Bus
+	Changes *changes.Bus
 	// Signage keeps info screens' manifests, notices and live slides current.
 	Signage  *signage.Pusher
 	log      *slog.Logger
