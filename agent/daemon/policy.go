@@ -132,6 +132,9 @@ func (d *Daemon) notice(n protocol.Notice) {
 		}
 		d.session.SetReservation(rn.Reservation)
 	default:
+		if d.signage != nil && d.signage.HandleNotice(n) {
+			return
+		}
 		d.log.Debug("notice ignored", "kind", n.Kind)
 	}
 }

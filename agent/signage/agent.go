@@ -424,3 +424,31 @@ func (a *Agent) playLoop(ctx context.Context) {
 		a.mu.Unlock()
 	}
 }
+
+// HandleNotice takes a signage notice frame and reports whether it was one.
+func (a *Agent) HandleNotice(n protocol.Notice) bool {
+	var err error
+	switch n.Kind {
+	case protocol.NoticeSignageManifest:
+		var m protocol.Manifest
+		if err = json.Unmarshal(n.Data, &m); err == nil {
+			err = a.SetManifest(m)
+		}
+	case protocol.NoticeSignageNotices:
+		var ns protocol.UrgentNotices
+		if err = json.Unmarshal(n.Data, &ns); err == nil {
+			a.SetNotices(ns)
+		}
+	case protocol.NoticeSignageLive:
+		var d protocol.LiveData
+		if err = json.Unmarshal(n.Data, &d); err == nil {
+			a.SetLive(d)
+		}
+	default:
+		return false
+	}
+	if err != nil {
+		a.cfg.Log.Warn("signage: notice ignored; the screen keeps what it had", "kind", n.Kind, "err", err)
+	}
+	return true
+}
