@@ -131,19 +131,11 @@ func (p *Pusher) Run(ctx context.Context, bus *changes.Bus) {
 		case <-ctx.Done():
 			return
 		case <-sub.Ready():
-			cs, behind := sub.Take()
-			reload = behind
-			for _, c := range cs {
-				reload = reload || c.Kind == changes.SignageChanged || c.Kind == changes.PolicyChanged
-			}
+			reload = needsReload(sub.Take())
 			if !reload {
-				// Terminal changes move live data only: gather a burst.
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(500 * time.Millisecond):
-				}
-				sub.Take()
+				// Terminal changes move live data only: gather a burst,
+				// unless signage changes meanwhile, which goes out at once.
+				reload = p.gather(ctx, sub)
 			}
 		case <-tick.C:
 			reload = true // notices expire, date ranges end
@@ -167,5 +159,34 @@ func (p *Pusher) pushAll(ctx context.Context, reload bool) {
 			continue
 		}
 		p.push(ctx, snap, t, p.liveFor(ctx, t, live))
+	}
+}
+
+// needsReload reports whether changes touch what the snapshot holds.
+func needsReload(cs []changes.Change, behind bool) bool {
+	for _, c := range cs {
+		if c.Kind == changes.SignageChanged || c.Kind == changes.PolicyChanged {
+			return true
+		}
+	}
+	return behind
+}
+
+// gather waits out a burst of terminal changes, ending early when
+// signage changes; it reports whether the snapshot must be reloaded.
+func (p *Pusher) gather(ctx context.Context, sub *changes.Subscription) bool {
+	deadline := time.NewTimer(500 * time.Millisecond)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-deadline.C:
+			return false
+		case <-sub.Ready():
+			if needsReload(sub.Take()) {
+				return true
+			}
+		}
 	}
 }
