@@ -73,7 +73,7 @@ func branchesOf(m staff.Member) []string {
 	if m.FleetWide() {
 		return nil
 	}
-	return []string{m.Branch}
+	return slices.Sorted(slices.Values(m.Branches))
 }
 
 func ownerOf(m staff.Member) string { return strings.Join(branchesOf(m), ",") }

@@ -374,6 +374,7 @@ func (s *Store) SignagePlayCounts(ctx context.Context, from, to time.Time) ([]Pl
 func (s *Store) VolunteersOnDuty(ctx context.Context, branch string, now time.Time) (int, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT COUNT(DISTINCT u.id) FROM staff_sessions ss JOIN users u ON u.id = ss.user_id
-		WHERE u.role = 'volunteer' AND u.branch = ? AND ss.expires_at > ?`, branch, ms(now)).Scan(&n)
+		JOIN user_branches ub ON ub.user_id = u.id
+		WHERE u.role = 'volunteer' AND ub.branch = ? AND ss.expires_at > ?`, branch, ms(now)).Scan(&n)
 	return n, err
 }
