@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/container"
 
 	"piste/agent/localapi"
+	"piste/fleet/protocol"
+	"piste/kiosk-ui/player"
 	"piste/kiosk-ui/screens"
 	kiosktheme "piste/kiosk-ui/theme"
 )
@@ -57,6 +59,7 @@ type UI struct {
 	ending  *screens.Ending
 	oos     *screens.OutOfService
 	message *screens.Message
+	player  *player.Player // an info screen's signage
 
 	st      localapi.Status
 	current screens.Screen
@@ -85,6 +88,7 @@ func New(a fyne.App, win fyne.Window, agent Agent, opts Options) *UI {
 	// when the idle warning comes (the OS session keeps the bar above).
 	u.bar.OnAttention = win.RequestFocus
 	u.message.OnChange = u.fitWindow
+	u.player = player.New(opts.Do, opts.Now)
 	u.Show(localapi.Status{State: localapi.StateOutOfService, Reason: screens.ReasonStarting})
 	return u
 }
@@ -103,7 +107,7 @@ func (u *UI) Run(ctx context.Context) {
 			}
 			u.opts.Do(func() { u.Show(st) })
 		case <-tick.C:
-			u.opts.Do(u.bar.Tick)
+			u.opts.Do(func() { u.bar.Tick(); u.player.Tick() })
 		case <-ctx.Done():
 			return
 		}
@@ -115,6 +119,9 @@ func (u *UI) Show(st localapi.Status) {
 	u.st = st
 	u.applyTheme(st.Accessibility)
 	next := u.screenFor(st.State)
+	if st.Kind == protocol.KindScreen && st.State != localapi.StateOutOfService {
+		next = u.player
+	}
 	if next != u.welcome {
 		u.welcome.Reset() // nothing the last visitor typed survives their session
 	}
