@@ -14,7 +14,7 @@ FYNE_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxra
 # cron, at and CUPS let the wipe tests plant and remove a visitor's jobs.
 TEST_PKGS := chromium xvfb cron at cups-client cups-daemon e2fsprogs keyutils fuse3 bindfs
 
-.PHONY: all build demo test vet bench-fleet bench-login bench-wipe screenshots deps deps-test clean fmt
+.PHONY: all build demo test vet bench-fleet bench-login bench-wipe bench-signage screenshots deps deps-test clean fmt
 
 all: build
 
@@ -59,6 +59,11 @@ bench-login: build
 ## bench-wipe: wipe strategies on a 10,000-file, 500 MB home with 50 processes, and visitor turnover (root).
 bench-wipe: build
 	$(BIN)/piste-bench-wipe
+
+## bench-signage: 500 simulated info screens, a 100 MB playlist change and urgent notices; prints
+## the time until every screen has the new manifest active, the bytes sent and the notice ack p99.
+bench-signage: build
+	$(BIN)/piste-bench-signage --fleet $(BIN)/piste-fleet --screens 500 --change-mb 100
 
 ## screenshots: every kiosk screen in fi/sv/en at 100 % and 200 % into docs/screenshots.
 screenshots:

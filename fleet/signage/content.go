@@ -211,3 +211,18 @@ func item(c store.SignageContent) protocol.ManifestItem {
 	}
 	return it
 }
+
+// FileFor returns the stored file of an image item the member may use.
+func (s *Service) FileFor(ctx context.Context, m staff.Member, id string) (string, error) {
+	if err := needEditor(m); err != nil {
+		return "", err
+	}
+	c, err := s.content(ctx, m, id)
+	if err != nil {
+		return "", err
+	}
+	if c.Kind != protocol.ContentImage {
+		return "", fault.NotFound("content %q has no file", id)
+	}
+	return s.ContentPath(c.SHA256)
+}

@@ -341,3 +341,24 @@ func (s *Service) Plays(ctx context.Context, m staff.Member, from, to time.Time)
 	}
 	return out, nil
 }
+
+// ActiveNotices returns the notices in force that a member may see.
+func (s *Service) ActiveNotices(ctx context.Context, m staff.Member) ([]Notice, error) {
+	if err := needEditor(m); err != nil {
+		return nil, err
+	}
+	rows, err := s.Store.ActiveSignageNotices(ctx, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	var out []Notice
+	for _, n := range rows {
+		if !visible(m, n.Owner) {
+			continue
+		}
+		v := Notice{ID: noticeID(n.ID), Text: n.Text, ExpiresAt: n.ExpiresAt.UTC(), CreatedBy: n.CreatedBy}
+		json.Unmarshal([]byte(n.Targets), &v.Targets)
+		out = append(out, v)
+	}
+	return out, nil
+}
