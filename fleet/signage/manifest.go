@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"sync"
 	"time"
 
 	"piste/fleet/protocol"
@@ -19,6 +20,28 @@ type Snapshot struct {
 	schedules []scheduled
 	notices   []noticeRow
 	tags      map[string][]string
+
+	mu     sync.Mutex
+	cached map[string]protocol.Manifest // by terminal id and branch
+}
+
+// manifestFor is Manifest, computed once per screen and snapshot.
+func (snap *Snapshot) manifestFor(t store.Terminal) protocol.Manifest {
+	key := t.ID + "\x00" + t.Branch
+	snap.mu.Lock()
+	m, ok := snap.cached[key]
+	snap.mu.Unlock()
+	if ok {
+		return m
+	}
+	m = snap.Manifest(t)
+	snap.mu.Lock()
+	if snap.cached == nil {
+		snap.cached = map[string]protocol.Manifest{}
+	}
+	snap.cached[key] = m
+	snap.mu.Unlock()
+	return m
 }
 
 type scheduled struct {

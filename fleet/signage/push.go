@@ -68,9 +68,8 @@ func (p *Pusher) Connected(ctx context.Context, t store.Terminal) {
 
 // push sends what differs from what the screen last got.
 func (p *Pusher) push(ctx context.Context, snap *Snapshot, t store.Terminal, live *protocol.LiveData) {
-	m := snap.Manifest(t)
-	notices := snap.Notices(t)
-	nraw, _ := json.Marshal(notices)
+	p.pushNotices(snap, t)
+	m := snap.manifestFor(t)
 	var lraw []byte
 	if live != nil {
 		lraw, _ = json.Marshal(live)
@@ -80,19 +79,33 @@ func (p *Pusher) push(ctx context.Context, snap *Snapshot, t store.Terminal, liv
 		p.sent = map[string]sent{}
 	}
 	was := p.sent[t.ID]
-	now := sent{manifest: m.ID, notices: string(nraw), live: string(lraw)}
+	now := was
+	now.manifest, now.live = m.ID, string(lraw)
 	p.sent[t.ID] = now
 	p.mu.Unlock()
-	// Notices first: they are what must arrive within seconds.
-	if was.notices != now.notices {
-		p.Link.Send(t.ID, protocol.TypeNotice, protocol.Notice{Kind: protocol.NoticeSignageNotices, Data: nraw})
-	}
 	if was.manifest != now.manifest {
 		raw, _ := json.Marshal(m)
 		p.Link.Send(t.ID, protocol.TypeNotice, protocol.Notice{Kind: protocol.NoticeSignageManifest, Data: raw})
 	}
 	if lraw != nil && was.live != now.live {
 		p.Link.Send(t.ID, protocol.TypeNotice, protocol.Notice{Kind: protocol.NoticeSignageLive, Data: lraw})
+	}
+}
+
+// pushNotices sends a screen its notices when they changed.
+func (p *Pusher) pushNotices(snap *Snapshot, t store.Terminal) {
+	nraw, _ := json.Marshal(snap.Notices(t))
+	p.mu.Lock()
+	if p.sent == nil {
+		p.sent = map[string]sent{}
+	}
+	was := p.sent[t.ID]
+	changed := was.notices != string(nraw)
+	was.notices = string(nraw)
+	p.sent[t.ID] = was
+	p.mu.Unlock()
+	if changed {
+		p.Link.Send(t.ID, protocol.TypeNotice, protocol.Notice{Kind: protocol.NoticeSignageNotices, Data: nraw})
 	}
 }
 
@@ -152,12 +165,29 @@ func (p *Pusher) pushAll(ctx context.Context, reload bool) {
 		}
 		return
 	}
-	live := map[string]*protocol.LiveData{}
-	for _, id := range p.Link.OnlineIDs() {
-		t, err := p.Service.Store.Terminal(ctx, id)
-		if err != nil || t.Kind != string(protocol.KindScreen) {
-			continue
+	all, err := p.Service.Store.Terminals(ctx, "")
+	if err != nil {
+		if ctx.Err() == nil {
+			p.Log.Warn("signage: list terminals", "err", err)
 		}
+		return
+	}
+	byID := make(map[string]store.Terminal, len(all))
+	for _, t := range all {
+		byID[t.ID] = t
+	}
+	var screens []store.Terminal
+	for _, id := range p.Link.OnlineIDs() {
+		if t, ok := byID[id]; ok && t.Kind == string(protocol.KindScreen) {
+			screens = append(screens, t)
+		}
+	}
+	// Notices first, to every screen: they are what must arrive at once.
+	for _, t := range screens {
+		p.pushNotices(snap, t)
+	}
+	live := map[string]*protocol.LiveData{}
+	for _, t := range screens {
 		p.push(ctx, snap, t, p.liveFor(ctx, t, live))
 	}
 }
