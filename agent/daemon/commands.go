@@ -48,6 +48,8 @@ func (d *Daemon) execute(cmd protocol.Command) error {
 		return nil // the restart follows once the result is in the outbox
 	case protocol.CommandReboot, protocol.CommandShutdown:
 		return d.power(cmd.Type)
+	case protocol.CommandScreenshot:
+		return d.screenshot(cmd.ID)
 	}
 	return fmt.Errorf("command %q is not supported by agent %s", cmd.Type, d.opts.Version)
 }

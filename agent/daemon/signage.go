@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -35,4 +37,27 @@ func (d *Daemon) openSignage(server *url.URL, token string) error {
 	s := sg.Status()
 	d.status.Signage = &s
 	return nil
+}
+
+// screenshot answers an admin's screenshot command: the player takes the
+// picture, the agent sends it to the fleet.
+func (d *Daemon) screenshot(cmdID string) error {
+	if d.signage == nil {
+		return errors.New("this terminal is not an info screen: only screens take screenshots")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	png, err := d.signage.Screenshot(ctx, cmdID)
+	if err != nil {
+		return err
+	}
+	return d.signage.UploadScreenshot(ctx, cmdID, png)
+}
+
+// TakeScreenshot receives the player's picture (localapi.Screenshotter).
+func (d *Daemon) TakeScreenshot(_ context.Context, id string, png []byte) error {
+	if d.signage == nil {
+		return errors.New("this terminal is not an info screen")
+	}
+	return d.signage.Deliver(id, png)
 }

@@ -63,6 +63,7 @@ func NewHandler(c Controller) http.Handler {
 		"/v1/help": {http.MethodPost, intent(true, func(ctx context.Context, c Controller, req *HelpRequest) error {
 			return c.RequestHelp(ctx, *req)
 		})},
+		"/v1/signage/screenshot": {http.MethodPost, serveScreenshot},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt, ok := routes[r.URL.Path]

@@ -22,6 +22,9 @@ type Signage struct {
 	SyncError   string `json:"sync_error,omitempty"`
 	CacheBytes  int64  `json:"cache_bytes"`
 	BudgetBytes int64  `json:"budget_bytes"`
+	// ScreenshotRequest is set while an admin waits for a picture of the
+	// screen: the player answers with Client.SignageScreenshot.
+	ScreenshotRequest string `json:"screenshot_request,omitempty"`
 }
 
 // NowPlaying is the slide on screen. Path is a verified file in the

@@ -158,7 +158,7 @@ func manifest(morning, evening []protocol.ManifestItem) protocol.Manifest {
 	return m
 }
 
-func image(id, sum string, size int64) protocol.ManifestItem {
+func imageItem(id, sum string, size int64) protocol.ManifestItem {
 	return protocol.ManifestItem{ID: id, Kind: protocol.ContentImage, SHA256: sum, Size: size}
 }
 
@@ -224,7 +224,7 @@ func TestFleetDownScreenPlaysOnByTime(t *testing.T) {
 	s1, n1 := r.cs.add(bytes.Repeat([]byte("morning-a"), 1000))
 	s2, n2 := r.cs.add(bytes.Repeat([]byte("morning-b"), 1000))
 	s3, n3 := r.cs.add(bytes.Repeat([]byte("evening"), 1000))
-	m := manifest([]protocol.ManifestItem{image("c1", s1, n1), image("c2", s2, n2)}, []protocol.ManifestItem{image("c3", s3, n3)})
+	m := manifest([]protocol.ManifestItem{imageItem("c1", s1, n1), imageItem("c2", s2, n2)}, []protocol.ManifestItem{imageItem("c3", s3, n3)})
 	a := r.open()
 	r.run(a)
 	if err := a.SetManifest(m); err != nil {
@@ -276,7 +276,7 @@ func TestFleetDownScreenPlaysOnByTime(t *testing.T) {
 func TestCorruptedCachedFileIsFetchedAgain(t *testing.T) {
 	r := newRig(t)
 	s1, n1 := r.cs.add(bytes.Repeat([]byte("a"), 5000))
-	m := manifest([]protocol.ManifestItem{image("c1", s1, n1)}, nil)
+	m := manifest([]protocol.ManifestItem{imageItem("c1", s1, n1)}, nil)
 	m.Playlists = m.Playlists[:1]
 	m.Schedules = m.Schedules[:1]
 	m.ID = m.Digest()
@@ -310,7 +310,7 @@ func TestCorruptedCachedFileIsFetchedAgain(t *testing.T) {
 func TestCorruptedCacheFoundAtStart(t *testing.T) {
 	r := newRig(t)
 	s1, n1 := r.cs.add(bytes.Repeat([]byte("x"), 3000))
-	m := manifest([]protocol.ManifestItem{image("c1", s1, n1)}, []protocol.ManifestItem{image("c1", s1, n1)})
+	m := manifest([]protocol.ManifestItem{imageItem("c1", s1, n1)}, []protocol.ManifestItem{imageItem("c1", s1, n1)})
 	a := r.open()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -331,7 +331,7 @@ func TestCorruptedCacheFoundAtStart(t *testing.T) {
 func TestHalfDownloadNeverPlaysAndResumes(t *testing.T) {
 	r := newRig(t)
 	old, nOld := r.cs.add(bytes.Repeat([]byte("old"), 1000))
-	m1 := manifest([]protocol.ManifestItem{image("c1", old, nOld)}, nil)
+	m1 := manifest([]protocol.ManifestItem{imageItem("c1", old, nOld)}, nil)
 	m1.Playlists, m1.Schedules = m1.Playlists[:1], m1.Schedules[:1]
 	m1.ID = m1.Digest()
 	a := r.open()
@@ -343,7 +343,7 @@ func TestHalfDownloadNeverPlaysAndResumes(t *testing.T) {
 	r.cs.mu.Lock()
 	r.cs.cutOnce[big] = true
 	r.cs.mu.Unlock()
-	m2 := manifest([]protocol.ManifestItem{image("c2", big, nBig)}, nil)
+	m2 := manifest([]protocol.ManifestItem{imageItem("c2", big, nBig)}, nil)
 	m2.Playlists, m2.Schedules = m2.Playlists[:1], m2.Schedules[:1]
 	m2.ID = m2.Digest()
 	// Hold the fleet down after the broken answer, to look at the half file.
@@ -384,19 +384,19 @@ func TestDiskBudget(t *testing.T) {
 	s3, n3 := r.cs.add(bytes.Repeat([]byte("3"), 10_000))
 	a := r.open()
 	r.run(a)
-	m1 := manifest([]protocol.ManifestItem{image("c1", s1, n1), image("c2", s2, n2)}, nil)
+	m1 := manifest([]protocol.ManifestItem{imageItem("c1", s1, n1), imageItem("c2", s2, n2)}, nil)
 	a.SetManifest(m1)
 	waitFor(t, "the first manifest", func() bool { return a.Status().Manifest == m1.ID })
 
 	// Too big for the budget: refused, the old one plays on.
-	tooBig := manifest([]protocol.ManifestItem{image("c1", s1, n1), image("c2", s2, n2), image("c3", s3, n3)}, nil)
+	tooBig := manifest([]protocol.ManifestItem{imageItem("c1", s1, n1), imageItem("c2", s2, n2), imageItem("c3", s3, n3)}, nil)
 	a.SetManifest(tooBig)
 	waitFor(t, "the refusal", func() bool { return strings.Contains(a.Status().SyncError, "budget") })
 	if a.Status().Manifest != m1.ID {
 		t.Error("the manifest over budget replaced the active one")
 	}
 	// Fits alone but not beside the old one: the old content makes room.
-	m3 := manifest([]protocol.ManifestItem{image("c3", s3, n3)}, []protocol.ManifestItem{image("c2", s2, n2)})
+	m3 := manifest([]protocol.ManifestItem{imageItem("c3", s3, n3)}, []protocol.ManifestItem{imageItem("c2", s2, n2)})
 	a.SetManifest(m3)
 	waitFor(t, "the third manifest", func() bool { return a.Status().Manifest == m3.ID })
 	if used := a.cache.Used(); used > r.budget {
@@ -407,7 +407,7 @@ func TestDiskBudget(t *testing.T) {
 func TestNoticesOverrideAndExpire(t *testing.T) {
 	r := newRig(t)
 	s1, n1 := r.cs.add([]byte("image"))
-	m := manifest([]protocol.ManifestItem{image("c1", s1, n1)}, []protocol.ManifestItem{image("c1", s1, n1)})
+	m := manifest([]protocol.ManifestItem{imageItem("c1", s1, n1)}, []protocol.ManifestItem{imageItem("c1", s1, n1)})
 	a := r.open()
 	r.run(a)
 	a.SetManifest(m)

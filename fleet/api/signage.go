@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"os"
@@ -27,6 +28,49 @@ func (a *API) registerSignage(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/terminals/{id}/tags", a.staff(a.setTags))
 	mux.Handle("GET /api/v1/stats/plays", a.staff(a.plays))
 	mux.HandleFunc("GET "+protocol.PathAgentContent+"{sha256}", a.agentContent)
+	mux.HandleFunc("POST "+protocol.PathAgentScreenshot, a.agentScreenshot)
+	mux.Handle("GET /api/v1/terminals/{id}/screenshot", a.role(RoleAdmin, a.screenshot))
+}
+
+// agentScreenshot takes the PNG a screen sends for a screenshot command.
+func (a *API) agentScreenshot(w http.ResponseWriter, r *http.Request) {
+	t, ok := a.agentTerminal(w, r)
+	if !ok {
+		return
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, protocol.MaxScreenshotBytes+1))
+	if err != nil || len(data) > protocol.MaxScreenshotBytes {
+		writeFieldError(w, "body", "a screenshot is a PNG of at most %d bytes", protocol.MaxScreenshotBytes)
+		return
+	}
+	if err := a.Signage.SaveScreenshot(t.ID, data); err != nil {
+		a.fail(w, "save screenshot", err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// screenshot serves a screen's latest screenshot to an admin.
+func (a *API) screenshot(w http.ResponseWriter, r *http.Request) {
+	path, err := a.Signage.ScreenshotPath(r.Context(), member(r), r.PathValue("id"))
+	if err != nil {
+		a.fail(w, "find screenshot", err)
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		a.internal(w, "open screenshot", err)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		a.internal(w, "open screenshot", err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "no-store")
+	http.ServeContent(w, r, "", st.ModTime(), f)
 }
 
 // newContent takes a multipart image upload (field "file", optional

@@ -15,8 +15,9 @@ import (
 // uploadLimits lift the edge's body limit for the upload routes, whose
 // handlers check the size themselves and say so.
 var uploadLimits = map[string]int64{
-	"/api/v1/content":      signage.MaxUploadBytes + 1<<20,
-	"/signage/content/new": signage.MaxUploadBytes + 1<<20,
+	"/api/v1/content":            signage.MaxUploadBytes + 1<<20,
+	"/signage/content/new":       signage.MaxUploadBytes + 1<<20,
+	protocol.PathAgentScreenshot: protocol.MaxScreenshotBytes + 1<<10,
 }
 
 // newSignage builds the signage service and its pusher, and hooks them to

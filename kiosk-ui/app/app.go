@@ -89,6 +89,7 @@ func New(a fyne.App, win fyne.Window, agent Agent, opts Options) *UI {
 	u.bar.OnAttention = win.RequestFocus
 	u.message.OnChange = u.fitWindow
 	u.player = player.New(opts.Do, opts.Now)
+	u.player.OnScreenshot = u.sendScreenshot
 	u.Show(localapi.Status{State: localapi.StateOutOfService, Reason: screens.ReasonStarting})
 	return u
 }
@@ -185,4 +186,20 @@ func (u *UI) fitWindow() {
 	// the width it was given.
 	content.Resize(fyne.NewSize(w, content.MinSize().Height))
 	u.win.Resize(fyne.NewSize(w, content.MinSize().Height))
+}
+
+// sendScreenshot gives the agent the player's screenshot, off the UI
+// goroutine.
+func (u *UI) sendScreenshot(id string, png []byte) {
+	s, ok := u.agent.(interface {
+		SignageScreenshot(ctx context.Context, id string, png []byte) error
+	})
+	if !ok {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		s.SignageScreenshot(ctx, id, png)
+	}()
 }

@@ -7,10 +7,11 @@
 package player
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	_ "image/jpeg" // the formats the fleet accepts
-	_ "image/png"
+	"image/png"
 	"os"
 	"strings"
 	"time"
@@ -53,6 +54,10 @@ type Player struct {
 	clock   *canvas.Text // the fallback slide's clock, ticking
 	// fallbackW is the fallback slide while it shows.
 	fallbackW *fallbackSlide
+	// OnScreenshot is given the PNG of the screen for each screenshot an
+	// admin asks for; it runs on the UI goroutine and must not block.
+	OnScreenshot func(id string, png []byte)
+	lastShot     string
 }
 
 // New returns a Player showing the fallback slide.
@@ -72,6 +77,10 @@ func (p *Player) Object() fyne.CanvasObject { return p.root }
 // runs on the UI goroutine.
 func (p *Player) Update(st localapi.Status) {
 	p.st = st
+	if sg := st.Signage; sg != nil && sg.ScreenshotRequest != "" && sg.ScreenshotRequest != p.lastShot {
+		p.lastShot = sg.ScreenshotRequest
+		p.screenshot(sg.ScreenshotRequest)
+	}
 	key := slideKey(st)
 	if key == p.shown {
 		return
@@ -289,4 +298,20 @@ func parseHex(s string, def color.NRGBA) color.NRGBA {
 		return def
 	}
 	return color.NRGBA{r, g, b, 0xff}
+}
+
+// screenshot captures what the screen shows and hands it to OnScreenshot.
+func (p *Player) screenshot(id string) {
+	if p.OnScreenshot == nil {
+		return
+	}
+	c := fyne.CurrentApp().Driver().CanvasForObject(p.root)
+	if c == nil {
+		return
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, c.Capture()); err != nil {
+		return
+	}
+	p.OnScreenshot(id, buf.Bytes())
 }

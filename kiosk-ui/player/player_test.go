@@ -1,6 +1,7 @@
 package player
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"image/png"
@@ -226,4 +227,28 @@ func TestNoFlashing(t *testing.T) {
 	// The last one shows once the time has passed.
 	r.clock.Add(MinChange)
 	r.q.WaitFor(t, "the waiting change", func() bool { return strings.HasPrefix(r.p.Shown(), "notice:n9") })
+}
+
+func TestScreenshotOnRequest(t *testing.T) {
+	r := newRig(t)
+	var got []byte
+	var gotID string
+	r.p.OnScreenshot = func(id string, data []byte) { gotID, got = id, data }
+	r.show(&localapi.Signage{BranchName: "Kallio", ScreenshotRequest: "cmd-1"})
+	if gotID != "cmd-1" || len(got) == 0 {
+		t.Fatalf("no screenshot for the request (id %q, %d bytes)", gotID, len(got))
+	}
+	img, err := png.Decode(bytes.NewReader(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() < 640 || b.Dy() < 360 {
+		t.Errorf("screenshot is %v", b)
+	}
+	// The same request is answered once.
+	got = nil
+	r.show(&localapi.Signage{BranchName: "Kallio", ScreenshotRequest: "cmd-1"})
+	if got != nil {
+		t.Error("one request was answered twice")
+	}
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -19,6 +20,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"piste/agent/localapi"
+	"piste/agent/state"
 	"piste/fleet/signage/signagetest"
 )
 
@@ -122,6 +125,30 @@ func TestSignageScreen(t *testing.T) {
 		return sg != nil && sg["notice"] == nil
 	}, "the withdrawn notice stayed", screen.proc.output)
 
+	// An admin asks for a screenshot; the test plays the kiosk's part on
+	// the agent's socket, as the player does.
+	cmd := f.command(screen.id, "screenshot", "", "")
+	eventually(t, 10*time.Second, func() bool {
+		req, _ := signageOf(screen.tryStatus())["screenshot_request"].(string)
+		return req == cmd
+	}, "the agent did not ask the player for a screenshot", screen.proc.output)
+	kiosk := localapi.NewClient(filepath.Join(screen.state, state.SocketFile))
+	defer kiosk.Close()
+	assert.Error(t, kiosk.SignageScreenshot(context.Background(), cmd, []byte("not a png")))
+	shot := pngOf(t, 64, 36)
+	require.NoError(t, kiosk.SignageScreenshot(context.Background(), cmd, shot))
+	eventually(t, 10*time.Second, func() bool { return f.commandStatus(cmd) == "done" }, "the screenshot command did not finish")
+	req, err := http.NewRequest("GET", f.url+"/api/v1/terminals/"+screen.id+"/screenshot", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+f.token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, shot, got, "the admin got another picture than the screen sent")
+	assert.Equal(t, 403, f.call("GET", "/api/v1/terminals/"+screen.id+"/screenshot", ed, nil, &refusal), "an editor may not see screenshots")
+
 	// Fleet down: the screen plays on, moving through its playlist.
 	f.proc.stop(syscall.SIGTERM)
 	seen := map[string]bool{}
@@ -173,7 +200,7 @@ func TestSignageScreen(t *testing.T) {
 
 	// The content is stored once, by digest, in the fleet's data dir.
 	sum := img["sha256"].(string)
-	_, err := os.Stat(filepath.Join(f.data, "signage", "content", sum[:2], sum))
+	_, err = os.Stat(filepath.Join(f.data, "signage", "content", sum[:2], sum))
 	assert.NoError(t, err)
 }
 
