@@ -59,7 +59,7 @@ type Agent struct {
 	cur      *playing
 	status   localapi.Signage
 	verified map[string]bool // digests hashed since the last fetch
-	shot     *shotWait        // a screenshot being waited for
+	shot     *shotWait       // a screenshot being waited for
 }
 
 type playing struct {
