@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -103,4 +104,34 @@ func TestManifestValidate(t *testing.T) {
 	if noList.Validate() == nil {
 		t.Error("a schedule of an unknown playlist was accepted")
 	}
+}
+
+// FuzzManifest feeds the screen's manifest check and schedule evaluation
+// whatever a fleet (or an attacker on the link) could send.
+func FuzzManifest(f *testing.F) {
+	sum := "0000000000000000000000000000000000000000000000000000000000000000"
+	m := Manifest{TZ: "Europe/Helsinki", Items: []ManifestItem{{ID: "c1", Kind: ContentImage, SHA256: sum}},
+		Playlists: []ManifestPlaylist{{ID: "p1", Items: []PlaylistEntry{{ContentID: "c1", Seconds: 10}}}},
+		Schedules: []ManifestSchedule{{ID: "s1", PlaylistID: "p1", Weekdays: []int{1, 7}, From: "22:00", To: "02:00", StartDate: "2026-01-01"}}}
+	m.ID = m.Digest()
+	seed, _ := json.Marshal(m)
+	f.Add(seed)
+	f.Add([]byte(`{"id":"x","tz":"Mars/Base"}`))
+	f.Add([]byte(`{"schedules":[{"from":"24:00","to":"00:00"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var m Manifest
+		if json.Unmarshal(data, &m) != nil {
+			return
+		}
+		if m.Validate() != nil {
+			return
+		}
+		at := time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)
+		for i := 0; i < 48; i++ {
+			if s := m.Active(at, m.Location()); s != nil && m.Playlist(s.PlaylistID) == nil {
+				t.Fatalf("active schedule %s names no playlist", s.ID)
+			}
+			at = at.Add(time.Hour)
+		}
+	})
 }

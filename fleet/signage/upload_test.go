@@ -19,8 +19,9 @@ func TestCheckImage(t *testing.T) {
 		{"text named .png", []byte("hello, I am not an image"), ErrNotImage},
 		{"gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), ErrNotImage},
 		{"over the byte limit", append(signagetest.PNG(8, 8), make([]byte, MaxUploadBytes)...), ErrTooLarge},
-		{"honest but too many pixels", signagetest.NoisyJPEG(4500, 4000), ErrTooBig},
-		{"decompression bomb", signagetest.Bomb(30000, 30000), ErrBomb},
+		{"honest but too many pixels", signagetest.BigJPEG(4500, 4000, 200_000), ErrTooBig},
+		{"one side too long", signagetest.BigJPEG(9000, 100, 200_000), ErrTooBig},
+		{"decompression bomb", signagetest.Bomb(10000, 10000), ErrBomb},
 		{"truncated png", signagetest.PNG(64, 36)[:100], ErrCorrupted},
 	}
 	for _, tc := range cases {

@@ -66,7 +66,7 @@ func TestSignageEditorPages(t *testing.T) {
 	poster := filepath.Join(t.TempDir(), "poster.png")
 	require.NoError(t, os.WriteFile(poster, signagetest.PNG(400, 300), 0o644))
 	bomb := filepath.Join(t.TempDir(), "innocent.png")
-	require.NoError(t, os.WriteFile(bomb, signagetest.Bomb(30000, 30000), 0o644))
+	require.NoError(t, os.WriteFile(bomb, signagetest.Bomb(10000, 10000), 0o644))
 
 	do(t, ctx, chromedp.Navigate(base+"/signage?lang=en"))
 	submitLogin(t, ctx, "eve", password)

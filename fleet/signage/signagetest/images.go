@@ -72,3 +72,18 @@ func chunk(out *bytes.Buffer, typ string, data []byte) {
 	binary.BigEndian.PutUint32(n[:], crc.Sum32())
 	out.Write(n[:])
 }
+
+// BigJPEG returns a small noisy JPEG whose header says it is w×h, padded to
+// about pad bytes: what the upload check sees of an honest photo with too
+// many pixels, without encoding one.
+func BigJPEG(w, h, pad int) []byte {
+	data := NoisyJPEG(64, 64)
+	for i := 0; i+8 < len(data); i++ {
+		if data[i] == 0xFF && data[i+1] == 0xC0 {
+			binary.BigEndian.PutUint16(data[i+5:], uint16(h))
+			binary.BigEndian.PutUint16(data[i+7:], uint16(w))
+			break
+		}
+	}
+	return append(data, make([]byte, max(0, pad-len(data)))...)
+}
