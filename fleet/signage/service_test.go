@@ -214,7 +214,9 @@ func TestUploadStoredOnce(t *testing.T) {
 // policiesFixed is a Policies answering every terminal with one policy.
 type policiesFixed struct{ p policy.Policy }
 
-func (f policiesFixed) Effective(context.Context, store.Terminal) (policy.Policy, error) { return f.p, nil }
+func (f policiesFixed) Effective(context.Context, store.Terminal) (policy.Policy, error) {
+	return f.p, nil
+}
 
 func TestLiveData(t *testing.T) {
 	r := newRig(t)
