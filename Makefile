@@ -16,7 +16,7 @@ TEST_PKGS := chromium xvfb cron at cups-client cups-daemon e2fsprogs keyutils fu
 # espeak-ng speaks the kiosk's screens; xdotool presses the kiosk-wide key from outside it.
 TEST_PKGS += espeak-ng xdotool
 
-.PHONY: deps-npm bench-a11y bench-admin
+.PHONY: deps-npm bench-a11y bench-admin bench-signage
 .PHONY: all build demo test vet bench-fleet bench-help bench-login bench-wipe screenshots deps deps-test clean fmt
 
 all: build
@@ -80,6 +80,10 @@ bench-admin: deps-test
 .PHONY: bench-measures
 bench-measures:
 	$(GO) test ./fleet/measures -run '^$$' -bench BenchmarkOpenData -benchtime=20x
+## bench-signage: 500 simulated info screens, a 100 MB playlist change and urgent notices; prints
+## the time until every screen has the new manifest active, the bytes sent and the notice ack p99.
+bench-signage: build
+	$(BIN)/piste-bench-signage --fleet $(BIN)/piste-fleet --screens 500 --change-mb 100
 
 ## screenshots: every kiosk screen in fi/sv/en at 100 % and 200 % into docs/screenshots.
 screenshots:

@@ -50,6 +50,8 @@ func (d *Daemon) execute(cmd protocol.Command) error {
 		return d.power(cmd.Type)
 	case protocol.CommandWake:
 		return d.wake(cmd.Text)
+	case protocol.CommandScreenshot:
+		return d.screenshot(cmd.ID)
 	}
 	return fmt.Errorf("command %q is not supported by agent %s", cmd.Type, d.opts.Version)
 }

@@ -24,6 +24,7 @@ import (
 	"piste/agent/localapi"
 	"piste/agent/outbox"
 	"piste/agent/session"
+	"piste/agent/signage"
 	"piste/agent/state"
 	"piste/agent/wipe"
 	"piste/fleet/protocol"
@@ -54,6 +55,9 @@ type Options struct {
 	// session (text size, contrast, magnifier, screen reader); nil leaves
 	// the desktop alone.
 	Desktop desktop.Applier
+	// SignageBudget is the disk an info screen's content may take; zero
+	// means signage.DefaultBudget.
+	SignageBudget int64
 }
 
 // Daemon is one running agent.
@@ -66,6 +70,7 @@ type Daemon struct {
 	session *session.Machine
 	fleet   *session.HTTPFleet // the visitor calls that are not the state machine's (Reserve)
 	health  *health.Sampler
+	signage *signage.Agent // info screens only
 	log     *slog.Logger
 
 	heartbeat chan time.Duration
@@ -131,6 +136,10 @@ func New(opts Options) (*Daemon, error) {
 		Fleet: d.fleet, Wiper: wiper,
 		Emit: d.emit, Publish: d.update, StateDir: opts.StateDir, Policy: pol, Log: opts.Log,
 	})
+	if err := d.openSignage(server, token); err != nil {
+		ob.Close()
+		return nil, err
+	}
 	host, _ := os.Hostname()
 	d.link, err = link.New(link.Config{
 		Server: server, Token: token, Pin: cfg.Fingerprint, Outbox: ob, Commands: ob, Log: opts.Log,
@@ -171,6 +180,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.reportPowerSpan()
 	run(func() { d.powerSchedule(ctx) })
+	if d.signage != nil {
+		run(func() { d.signage.Run(ctx) })
+	}
 	run(func() {
 		if err := d.link.Run(ctx); errors.Is(err, link.ErrRevoked) {
 			d.session.OutOfService("revoked")

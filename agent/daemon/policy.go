@@ -134,6 +134,9 @@ func (d *Daemon) notice(n protocol.Notice) {
 	case protocol.NoticeHelp:
 		d.helpNotice(n.Data)
 	default:
+		if d.signage != nil && d.signage.HandleNotice(n) {
+			return
+		}
 		d.log.Debug("notice ignored", "kind", n.Kind)
 	}
 }

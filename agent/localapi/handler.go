@@ -74,6 +74,7 @@ func NewHandler(c Controller) http.Handler {
 		"/v1/help/messages": {http.MethodPost, intent(false, func(ctx context.Context, c Controller, req *HelpMessageRequest) error {
 			return c.SayHelp(ctx, *req)
 		})},
+		"/v1/signage/screenshot": {http.MethodPost, serveScreenshot},
 	}
 	for path, rt := range myDataRoutes(c) {
 		routes[path] = rt

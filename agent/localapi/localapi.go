@@ -47,6 +47,8 @@ type Status struct {
 	Link          Link                  `json:"link"`
 	Health        *Health               `json:"health,omitempty"`
 	OutboxPending int                   `json:"outbox_pending"`
+	// Signage is set on info screens (kind screen) only.
+	Signage *Signage `json:"signage,omitempty"`
 }
 
 // Session is the running visitor session.

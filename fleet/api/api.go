@@ -26,6 +26,7 @@ import (
 	"piste/fleet/policies"
 	"piste/fleet/power"
 	"piste/fleet/protocol"
+	"piste/fleet/signage"
 	"piste/fleet/staff"
 	"piste/fleet/store"
 	"piste/fleet/terminals"
@@ -82,6 +83,8 @@ type API struct {
 	helpFeed helpFeed // the volunteers' live queues' shared reader
 	// Alerts runs the alert rules and serves the open alerts.
 	Alerts *alerts.Service
+	// Signage serves info-screen content, schedules and notices.
+	Signage *signage.Service
 }
 
 // New returns an API over the domain services built on st and h. Their
@@ -135,6 +138,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerVisits(mux)
 	a.registerHelp(mux)
 	a.registerMyData(mux)
+	a.registerSignage(mux)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: %s %s (see /api/v1/openapi.yaml)", r.Method, r.URL.Path)
 	})

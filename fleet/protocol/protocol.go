@@ -63,12 +63,15 @@ const (
 	CommandShutdown     = "shutdown"
 	CommandWipe         = "wipe"
 	CommandEndSession   = "end_session"
+	// CommandScreenshot asks an info screen for a picture of what it shows
+	// (see signage.go).
+	CommandScreenshot = "screenshot"
 )
 
 // CommandTypes lists every command type the fleet accepts.
 var CommandTypes = []string{
 	CommandMessage, CommandLock, CommandUnlock, CommandRestartAgent,
-	CommandReboot, CommandShutdown, CommandWipe, CommandEndSession,
+	CommandReboot, CommandShutdown, CommandWipe, CommandEndSession, CommandScreenshot,
 }
 
 // WebSocket close codes (4000–4999 are for applications).

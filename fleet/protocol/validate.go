@@ -48,6 +48,10 @@ func CheckData(ev Event) error {
 		return DecodeData(ev, &PolicyResult{})
 	case EventPower:
 		return DecodeData(ev, &PowerSpan{})
+	case EventSignagePlay:
+		return DecodeData(ev, &SignagePlay{})
+	case EventSignageStatus:
+		return DecodeData(ev, &SignageStatus{})
 	}
 	return nil
 }

@@ -93,6 +93,8 @@ func edgeLimits(next http.Handler, e Edge, websockets []string) http.Handler {
 			rc := http.NewResponseController(w)
 			rc.SetReadDeadline(time.Time{})
 			rc.SetWriteDeadline(time.Time{})
+		} else if n, ok := uploadLimits[r.URL.Path]; ok && r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, n)
 		} else {
 			r.Body = http.MaxBytesReader(w, r.Body, e.MaxBodyBytes)
 		}

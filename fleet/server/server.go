@@ -23,6 +23,7 @@ import (
 	"piste/fleet/mydata"
 	"piste/fleet/protocol"
 	"piste/fleet/retention"
+	"piste/fleet/signage"
 	"piste/fleet/sip2"
 	"piste/fleet/store"
 	"piste/fleet/visits"
@@ -77,7 +78,9 @@ type Server struct {
 	Visits *visits.Service
 	// Changes carries what changed from where it changed to the hub, the
 	// live pages and the visitor-session service.
-	Changes  *changes.Bus
+	Changes *changes.Bus
+	// Signage keeps info screens' manifests, notices and live slides current.
+	Signage  *signage.Pusher
 	log      *slog.Logger
 	pool     *sip2.Pool
 	stop     context.CancelFunc
@@ -120,7 +123,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	reg.MustRegister(alertsGauge(st))
+	sg := newSignage(cfg, st, h, bus, v, log)
 	a := api.New(st, h, log)
+	a.Signage = sg.Service
+	sg.Service.Audit = a.Audit
 	a.SecureCookie = useTLS
 	a.Visits = v
 	a.Help = newHelp(st, v, h, bus, a, log)
@@ -129,7 +135,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.AlertContacts != nil {
 		a.Alerts.Notifier = alerts.NewNotifier(cfg.AlertContacts)
 	}
-	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool}
+	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool, Signage: sg}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET "+protocol.Path, h)
@@ -207,6 +213,7 @@ func (s *Server) Start() error {
 	s.stop = stop
 	go s.Visits.Run(ctx)
 	go s.API.Help.Run(ctx, s.Changes)
+	go s.Signage.Run(ctx, s.Changes)
 	go retention.Run(ctx, s.Store, s.cfg.Retention, s.log)
 	go s.API.MyData.Run(ctx, time.Hour, s.log)
 	interval := s.cfg.AlertInterval

@@ -376,4 +376,75 @@ CREATE INDEX agent_updates_branch ON agent_updates(branch, at);
 -- a reset password must be replaced at the next login.
 ALTER TABLE users ADD COLUMN disabled_at INTEGER;
 ALTER TABLE users ADD COLUMN must_change_pw INTEGER NOT NULL DEFAULT 0;
+`,
+	// Schema 10: signage. Content stored once by SHA-256, playlists and schedules
+	// (draft or published) with their targets, urgent notices, screen tags,
+	// what each screen reports playing, and proof of play.
+	`
+CREATE TABLE signage_content (
+	id         INTEGER PRIMARY KEY,
+	owner      TEXT NOT NULL,
+	kind       TEXT NOT NULL,
+	title      TEXT NOT NULL,
+	sha256     TEXT NOT NULL,
+	size       INTEGER NOT NULL,
+	width      INTEGER NOT NULL,
+	height     INTEGER NOT NULL,
+	data       TEXT NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	UNIQUE (owner, sha256)
+);
+CREATE TABLE signage_playlists (
+	id         INTEGER PRIMARY KEY,
+	owner      TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	items      TEXT NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE TABLE signage_schedules (
+	id           INTEGER PRIMARY KEY,
+	owner        TEXT NOT NULL,
+	playlist_id  INTEGER NOT NULL REFERENCES signage_playlists(id),
+	targets      TEXT NOT NULL,
+	rule         TEXT NOT NULL,
+	status       TEXT NOT NULL,
+	created_by   TEXT NOT NULL,
+	created_at   INTEGER NOT NULL,
+	published_by TEXT NOT NULL DEFAULT '',
+	published_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX signage_schedules_status ON signage_schedules(status);
+CREATE TABLE signage_notices (
+	id           INTEGER PRIMARY KEY,
+	owner        TEXT NOT NULL,
+	text         TEXT NOT NULL,
+	targets      TEXT NOT NULL,
+	expires_at   INTEGER NOT NULL,
+	created_by   TEXT NOT NULL,
+	created_at   INTEGER NOT NULL,
+	withdrawn_at INTEGER
+);
+CREATE INDEX signage_notices_expiry ON signage_notices(withdrawn_at, expires_at);
+CREATE TABLE signage_tags (
+	terminal_id TEXT NOT NULL REFERENCES terminals(id) ON DELETE CASCADE,
+	tag         TEXT NOT NULL,
+	PRIMARY KEY (terminal_id, tag)
+);
+CREATE TABLE signage_screens (
+	terminal_id TEXT PRIMARY KEY REFERENCES terminals(id) ON DELETE CASCADE,
+	manifest    TEXT NOT NULL,
+	notices     TEXT NOT NULL,
+	reported_at INTEGER NOT NULL
+);
+CREATE TABLE signage_plays (
+	id          INTEGER PRIMARY KEY,
+	terminal_id TEXT NOT NULL REFERENCES terminals(id) ON DELETE CASCADE,
+	content_id  TEXT NOT NULL,
+	sha256      TEXT NOT NULL,
+	start       INTEGER NOT NULL,
+	seconds     REAL NOT NULL
+);
+CREATE INDEX signage_plays_start ON signage_plays(start);
 `}

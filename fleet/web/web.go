@@ -25,6 +25,7 @@ import (
 	"piste/fleet/help"
 	"piste/fleet/httpio"
 	"piste/fleet/overview"
+	"piste/fleet/signage"
 	"piste/fleet/staff"
 	"piste/fleet/terminals"
 	"piste/fleet/web/i18n"
@@ -44,6 +45,7 @@ type Services struct {
 	Help         *help.Service
 	Alerts       *alerts.Service
 	Overview     *overview.Service
+	Signage      *signage.Service
 	SecureCookie bool // the session cookie's Secure flag (TLS)
 	Console
 }
@@ -75,6 +77,7 @@ func Register(mux *http.ServeMux, s Services, log *slog.Logger) *Pages {
 	mux.Handle("POST /guest-passes", p.admin(p.guestPassBatch))
 	p.registerHelp(mux)
 	p.registerConsole(mux)
+	p.registerSignage(mux)
 	// "/" rather than "GET /": a method-less catch-all does not collide
 	// with the API's own catch-all under /api/v1/.
 	mux.HandleFunc("/", p.notFound)
@@ -131,7 +134,7 @@ func (p *Pages) static(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageNames are the page templates, each with the layout.
-var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses", "help", "helpstats", "overview"}
+var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses", "help", "helpstats", "overview", "signage", "signagepreview"}
 
 // pageTexts is a page script's texts: every text whose key starts with
 // prefix, as JSON for a <script type="application/json" id="texts">

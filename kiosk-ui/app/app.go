@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/container"
 
 	"piste/agent/localapi"
+	"piste/fleet/protocol"
+	"piste/kiosk-ui/player"
 	"piste/kiosk-ui/screens"
 	"piste/kiosk-ui/speech"
 	kiosktheme "piste/kiosk-ui/theme"
@@ -64,6 +66,7 @@ type UI struct {
 	ending  *screens.Ending
 	oos     *screens.OutOfService
 	message *screens.Message
+	player  *player.Player // an info screen's signage
 
 	st      localapi.Status
 	spoken  speechState // the speech settings last applied
@@ -100,6 +103,8 @@ func New(a fyne.App, win fyne.Window, agent Agent, opts Options) *UI {
 	// when the idle warning comes (the OS session keeps the bar above).
 	u.bar.OnAttention = win.RequestFocus
 	u.message.OnChange = u.fitWindow
+	u.player = player.New(opts.Do, opts.Now)
+	u.player.OnScreenshot = u.sendScreenshot
 	if opts.Speech != nil {
 		opts.Speech.Withhold(u.welcome.Secrets)
 	}
@@ -125,6 +130,7 @@ func (u *UI) Run(ctx context.Context) {
 			u.opts.Do(func() {
 				u.bar.Tick()
 				u.welcome.Tick()
+				u.player.Tick()
 			})
 		case <-ctx.Done():
 			return
@@ -137,6 +143,9 @@ func (u *UI) Show(st localapi.Status) {
 	u.st = st
 	u.applyTheme(st.Accessibility)
 	next := u.screenFor(st.State)
+	if st.Kind == protocol.KindScreen && st.State != localapi.StateOutOfService {
+		next = u.player
+	}
 	if next != u.welcome {
 		u.welcome.Reset() // nothing the last visitor typed survives their session
 	}
@@ -217,4 +226,20 @@ func (u *UI) fitWindow() {
 	// the width it was given.
 	content.Resize(fyne.NewSize(w, content.MinSize().Height))
 	u.win.Resize(fyne.NewSize(w, content.MinSize().Height))
+}
+
+// sendScreenshot gives the agent the player's screenshot, off the UI
+// goroutine.
+func (u *UI) sendScreenshot(id string, png []byte) {
+	s, ok := u.agent.(interface {
+		SignageScreenshot(ctx context.Context, id string, png []byte) error
+	})
+	if !ok {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		s.SignageScreenshot(ctx, id, png)
+	}()
 }

@@ -41,6 +41,13 @@ type Config struct {
 	// OnHeartbeat, when set, is told how long each health event took from
 	// being appended to being acked by the fleet.
 	OnHeartbeat func(time.Duration)
+	// Kind, when set, makes every terminal this kind ("pc" or "screen");
+	// unset, every sixth is a screen.
+	Kind string
+	// OnNotice, when set, is given each notice frame a terminal receives.
+	OnNotice func(t *Terminal, n protocol.Notice)
+	// OnAck, when set, is told each time the fleet acks a terminal's events.
+	OnAck func(t *Terminal, upTo uint64)
 }
 
 // Sim is a running set of simulated terminals.
@@ -150,6 +157,9 @@ func (s *Sim) enroll(ctx context.Context, client *http.Client, server *url.URL, 
 	if i%6 == 5 {
 		kind = "screen"
 	}
+	if s.cfg.Kind != "" {
+		kind = s.cfg.Kind
+	}
 	name := fmt.Sprintf("%s-%04d", s.cfg.Prefix, i+1)
 	body, _ := json.Marshal(protocol.EnrollRequest{Code: s.cfg.Code, Name: name, Kind: protocol.TerminalKind(kind),
 		Hostname: name, OS: "simulated", AgentVersion: "sim"})
@@ -209,6 +219,12 @@ func (s *Sim) Emit(kind string, n int) int {
 	}
 	return total
 }
+
+// Event appends one event to a terminal's outbox and returns its sequence.
+func (t *Terminal) Event(kind string, data any) uint64 { return t.event(kind, data) }
+
+// Token is the terminal's token, for its HTTP calls to the fleet.
+func (t *Terminal) Token() string { return t.token }
 
 // Wait blocks until every terminal has stopped (its context ended).
 func (s *Sim) Wait() { s.wg.Wait() }

@@ -27,6 +27,11 @@ func (t *Terminal) start(ctx context.Context, server *url.URL, pin string, diale
 		},
 		OnStatus: func(s link.Status) { t.online.Store(s.Connected) },
 		OnAck:    t.acked,
+		OnNotice: func(n protocol.Notice) {
+			if t.sim.cfg.OnNotice != nil {
+				t.sim.cfg.OnNotice(t, n)
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -107,6 +112,9 @@ func (t *Terminal) event(kind string, data any) uint64 {
 }
 
 func (t *Terminal) acked(upTo uint64) {
+	if t.sim.cfg.OnAck != nil {
+		t.sim.cfg.OnAck(t, upTo)
+	}
 	if t.sim.cfg.OnHeartbeat == nil {
 		return
 	}

@@ -29,6 +29,9 @@ func run(out string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", out, err)
 	}
+	if err := playerShots(out); err != nil {
+		return err
+	}
 	for _, s := range shots.All() {
 		for _, lang := range i18n.Languages {
 			for _, scale := range []int{100, 200} {
