@@ -36,6 +36,12 @@ const (
 	HelpChanged
 	// SignageChanged: signage content or schedules changed (Branch).
 	SignageChanged
+	// ReleasesChanged: a signed release was added (no fields).
+	ReleasesChanged
+	// RolloutChanged: a rollout was started, paused, resumed or rolled
+	// back, or a terminal moved on in it (Scope: "rollout:ID", Terminal
+	// when one terminal moved).
+	RolloutChanged
 
 	maxKind
 )
@@ -49,6 +55,8 @@ var kindNames = [...]string{
 	ReservationsChanged: "reservations_changed",
 	HelpChanged:         "help_changed",
 	SignageChanged:      "signage_changed",
+	ReleasesChanged:     "releases_changed",
+	RolloutChanged:      "rollout_changed",
 }
 
 func (k Kind) String() string {
