@@ -21,6 +21,7 @@ import (
 	"piste/fleet/hub"
 	"piste/fleet/policies"
 	"piste/fleet/protocol"
+	"piste/fleet/releases"
 	"piste/fleet/staff"
 	"piste/fleet/store"
 	"piste/fleet/terminals"
@@ -65,6 +66,9 @@ type API struct {
 	Now          func() time.Time
 	// Changes is where the live view hears what changed.
 	Changes *changes.Bus
+	// Releases keeps signed releases and runs rollouts; nil serves no
+	// release routes.
+	Releases *releases.Service
 }
 
 // New returns an API over the domain services built on st and h. Their
@@ -108,6 +112,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/audit", a.role(RoleAdmin, a.audit))
 	mux.Handle("GET /api/v1/live", a.role(RoleAdmin, a.live))
 	a.registerVisits(mux)
+	a.registerReleases(mux)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: %s %s (see /api/v1/openapi.yaml)", r.Method, r.URL.Path)
 	})

@@ -37,6 +37,7 @@ commands:
   terminal     list | revoke terminals
   policy       apply | show visitor-session policy layers
   guest-passes create a batch of guest passes (one code per line)
+  release add  add a signed agent release
   version      print the version
 
 Run 'piste-fleet COMMAND -h' for a command's flags.
@@ -72,6 +73,8 @@ func Run(args []string, stdio IO) int {
 		err = policyApply(rest[1:], stdio)
 	case cmd == "policy" && len(rest) > 0 && rest[0] == "show":
 		err = policyShow(rest[1:], stdio)
+	case cmd == "release" && len(rest) > 0 && rest[0] == "add":
+		err = releaseAdd(rest[1:], stdio)
 	case cmd == "guest-passes":
 		err = guestPasses(rest, stdio)
 	case cmd == "version":
@@ -147,6 +150,7 @@ func serve(args []string, stdio IO) error {
 	fs.IntVar(&checks.Fleet, "card-checks-per-second", checks.Fleet, "most library-card checks per second across the fleet; 0: no limit")
 	var edge edgeFlags
 	edge.register(fs)
+	fs.StringVar(&cfg.ReleaseKeys, "release-keys", "", "file of trusted release public keys (key lines of piste-release.pub); default: release-keys in --data, if present")
 	configFile := fs.String("config", "", "YAML file of settings named like these flags (flags given here win)")
 	if err := refuseLoginOnArgv(args); err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"aead.dev/minisign"
@@ -70,9 +71,8 @@ type Service struct {
 	// Keys are the fleet's trusted release keys; an upload must verify
 	// with one of them.
 	Keys []minisign.PublicKey
-	// SessionFree tells whether a terminal is known to be between
-	// sessions; nil treats every terminal as free (the agent checks too).
-	SessionFree func(store.Terminal) bool
+	// BytesSent counts release bytes served to terminals.
+	BytesSent atomic.Int64
 }
 
 // DirName is the folder of release files inside the data directory.

@@ -93,7 +93,7 @@ func edgeLimits(next http.Handler, e Edge, websockets []string) http.Handler {
 			rc := http.NewResponseController(w)
 			rc.SetReadDeadline(time.Time{})
 			rc.SetWriteDeadline(time.Time{})
-		} else {
+		} else if !largeBodies[r.URL.Path] {
 			r.Body = http.MaxBytesReader(w, r.Body, e.MaxBodyBytes)
 		}
 		next.ServeHTTP(w, r)

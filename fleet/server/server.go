@@ -60,6 +60,9 @@ type Config struct {
 	// than stop the start (for the default address).
 	MetricsAddr     string
 	MetricsOptional bool
+	// ReleaseKeys is the file of trusted release keys; empty reads the
+	// data directory's release-keys file, if there is one.
+	ReleaseKeys string
 }
 
 // Server is a running fleet.
@@ -117,6 +120,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	a := api.New(st, h, log)
 	a.SecureCookie = useTLS
 	a.Visits = v
+	if err := wireReleases(cfg, a, h, bus, reg, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool}
 
 	mux := http.NewServeMux()
@@ -195,6 +202,7 @@ func (s *Server) Start() error {
 	s.stop = stop
 	go s.Visits.Run(ctx)
 	go retention.Run(ctx, s.Store, s.cfg.Retention, s.log)
+	go s.API.Releases.Watch(ctx, 2*time.Second)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)
