@@ -30,6 +30,10 @@ type Config struct {
 	// ExtraPaths are the directories a policy may sweep for the visitor's
 	// files (a policy path may also lie below one of them).
 	ExtraPaths []string
+	// UpdatePublicKey is the one key a release must be signed with for
+	// this terminal to install it (the key line of piste-release.pub).
+	// Empty: the terminal installs no updates.
+	UpdatePublicKey string
 }
 
 // Default is the config a terminal without a config file runs under: the
