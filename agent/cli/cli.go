@@ -13,12 +13,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/kardianos/service"
 
 	"piste/agent/config"
 	"piste/agent/daemon"
 	"piste/agent/enroll"
+	"piste/agent/update"
 	"piste/fleet/protocol"
 )
 
@@ -170,11 +172,12 @@ func enrollCmd(args []string, stdio IO) error {
 }
 
 type runFlags struct {
-	state       string
-	config      string
-	powerDryRun bool
-	verbose     bool
-	kioskUser   string
+	state         string
+	config        string
+	powerDryRun   bool
+	verbose       bool
+	kioskUser     string
+	updateTimeout time.Duration
 }
 
 func (r *runFlags) register(fs *flag.FlagSet) {
@@ -183,7 +186,10 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&r.powerDryRun, "power-dry-run", false, "log reboot/shutdown commands instead of running them")
 	fs.BoolVar(&r.verbose, "v", false, "log debug detail")
 	fs.StringVar(&r.kioskUser, "kiosk-user", "", "OS account whose session runs the kiosk UI (may use the local socket)")
+	fs.DurationVar(&r.updateTimeout, "update-health-timeout", defaultUpdateTimeout, "how long an installed update has to reach the fleet before it is rolled back")
 }
+
+const defaultUpdateTimeout = 2 * time.Minute
 
 func (r *runFlags) args() []string {
 	a := []string{"run", "--state", r.state}
@@ -198,6 +204,9 @@ func (r *runFlags) args() []string {
 	}
 	if r.kioskUser != "" {
 		a = append(a, "--kiosk-user", r.kioskUser)
+	}
+	if r.updateTimeout != defaultUpdateTimeout {
+		a = append(a, "--update-health-timeout", r.updateTimeout.String())
 	}
 	return a
 }
@@ -214,6 +223,16 @@ func runCmd(args []string, stdio IO) error {
 	}
 	if err := rf.absolute(); err != nil {
 		return err
+	}
+	if rf.updateTimeout < 5*time.Second || rf.updateTimeout > time.Hour {
+		return usageErr("--update-health-timeout must be between 5s and 1h, got %s", rf.updateTimeout)
+	}
+	// An installed release newer than this binary runs instead of it.
+	if code, handedOver, err := update.Handover(rf.state, Version, os.Args, slog.New(slog.NewTextHandler(stdio.Err, nil))); handedOver {
+		if err != nil {
+			return fmt.Errorf("hand over to the installed release: %w", err)
+		}
+		os.Exit(code)
 	}
 	if !service.Interactive() {
 		// Started by the service manager (Windows needs its protocol).
@@ -245,7 +264,7 @@ func runDaemon(ctx context.Context, rf runFlags, logTo io.Writer) error {
 	log.Info("local config", "file", local.File, "visitor_accounts", local.VisitorAccounts,
 		"skeletons", local.Skeletons, "extra_paths", local.ExtraPaths)
 	d, err := daemon.New(daemon.Options{StateDir: rf.state, Version: Version, Log: log, PowerDryRun: rf.powerDryRun,
-		KioskUser: rf.kioskUser, Local: &local})
+		KioskUser: rf.kioskUser, Local: &local, UpdateHealthTimeout: rf.updateTimeout})
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"piste/agent/outbox"
 	"piste/agent/session"
 	"piste/agent/state"
+	"piste/agent/update"
 	"piste/agent/wipe"
 	"piste/fleet/protocol"
 )
@@ -49,6 +50,9 @@ type Options struct {
 	// Local is the terminal's own config: the visitor accounts, skeletons
 	// and extra paths a policy may choose from. nil means config.Default.
 	Local *config.Config
+	// UpdateHealthTimeout is how long an installed update has to reach
+	// the fleet before it is rolled back (default 2 minutes).
+	UpdateHealthTimeout time.Duration
 }
 
 // Daemon is one running agent.
@@ -61,6 +65,7 @@ type Daemon struct {
 	session *session.Machine
 	fleet   *session.HTTPFleet // the visitor calls that are not the state machine's (Reserve)
 	health  *health.Sampler
+	updater *update.Updater
 	log     *slog.Logger
 
 	heartbeat chan time.Duration
@@ -127,10 +132,22 @@ func New(opts Options) (*Daemon, error) {
 		OnCommand: d.runCommand,
 		OnWelcome: d.welcome,
 		OnStatus:  d.linkStatus,
-		OnAck:     func(uint64) { d.update(func(s *localapi.Status) { s.OutboxPending = ob.Len() }) },
-		OnPolicy:  d.applyPolicy,
-		OnNotice:  d.notice,
+		OnAck: func(upTo uint64) {
+			d.update(func(s *localapi.Status) { s.OutboxPending = ob.Len() })
+			d.updater.Acked(upTo)
+		},
+		OnPolicy: d.applyPolicy,
+		OnNotice: func(n protocol.Notice) {
+			if n.Kind == protocol.NoticeUpdate {
+				d.updateNotice(n)
+				return
+			}
+			d.notice(n)
+		},
 	})
+	if err == nil {
+		err = d.newUpdater(server, token)
+	}
 	if err != nil {
 		ob.Close()
 		return nil, err
@@ -154,6 +171,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// by a power cut is redone at the next start (the session marker).
 	defer d.session.Wait()
 	d.session.Start()
+	d.updater.Start()
+	run(func() { d.updater.Run(ctx) })
 	run(func() { d.tick(ctx) })
 	run(func() {
 		if err := d.link.Run(ctx); errors.Is(err, link.ErrRevoked) {
@@ -218,6 +237,7 @@ func userExists(name string) bool {
 }
 
 func (d *Daemon) welcome(w protocol.Welcome) {
+	d.updater.Welcome()
 	select {
 	case d.heartbeat <- time.Duration(w.HeartbeatSeconds) * time.Second:
 	default:
