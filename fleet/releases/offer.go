@@ -131,17 +131,21 @@ func (p *planner) failedBefore(terminal, version string) bool {
 	return false
 }
 
-// plan returns what to send a terminal, if anything: the newest rollout
-// that reaches it decides.
+// plan returns what to send a terminal, if anything: first a rollback of
+// a version it took, else the newest rollout that reaches it decides.
 func (p *planner) plan(t store.Terminal) (send, bool) {
 	for _, r := range p.rollouts {
-		if !includes(r, t) {
+		if r.Status == RolloutRolledBack {
+			if snd, ok := p.planRollback(r, t); ok {
+				return snd, true
+			}
+		}
+	}
+	for _, r := range p.rollouts {
+		if !includes(r, t) || r.Status == RolloutRolledBack {
 			continue
 		}
-		switch r.Status {
-		case RolloutRolledBack:
-			return p.planRollback(r, t)
-		case RolloutActive:
+		if r.Status == RolloutActive {
 			return p.planOffer(r, t)
 		}
 		return send{}, false // paused: nothing new
