@@ -14,7 +14,7 @@ FYNE_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxra
 # cron, at and CUPS let the wipe tests plant and remove a visitor's jobs.
 TEST_PKGS := chromium xvfb cron at cups-client cups-daemon e2fsprogs keyutils fuse3 bindfs
 
-.PHONY: all build demo test vet bench-fleet bench-login bench-wipe screenshots deps deps-test clean fmt
+.PHONY: all build demo test vet bench-fleet bench-login bench-wipe bench-rollout screenshots deps deps-test clean fmt
 
 all: build
 
@@ -59,6 +59,11 @@ bench-login: build
 ## bench-wipe: wipe strategies on a 10,000-file, 500 MB home with 50 processes, and visitor turnover (root).
 bench-wipe: build
 	$(BIN)/piste-bench-wipe
+
+## bench-rollout: a signed 20 MB release rolled out in one wave to 1,000 simulated terminals;
+## the wave's time, the fleet's bytes sent and its peak RSS.
+bench-rollout: build
+	$(BIN)/piste-bench-rollout --fleet $(BIN)/piste-fleet --terminals 1000 --release-mb 20
 
 ## screenshots: every kiosk screen in fi/sv/en at 100 % and 200 % into docs/screenshots.
 screenshots:

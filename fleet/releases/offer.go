@@ -27,7 +27,7 @@ func (s *Service) Push(ctx context.Context) error {
 	if len(online) == 0 {
 		return nil
 	}
-	p, err := s.newPlanner(ctx)
+	p, err := s.newPlanner(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (s *Service) Connected(ctx context.Context, t store.Terminal) {
 	t, err := s.Store.Terminal(ctx, t.ID)
 	if err == nil {
 		var p *planner
-		if p, err = s.newPlanner(ctx); err == nil {
+		if p, err = s.newPlanner(ctx, t.ID); err == nil {
 			if snd, ok := p.plan(t); ok {
 				err = s.deliver(ctx, p, []send{snd})
 			}
@@ -81,13 +81,23 @@ type planner struct {
 	releases map[string]store.Release // version/os/arch
 }
 
-func (s *Service) newPlanner(ctx context.Context) (*planner, error) {
+// newPlanner loads what planning needs: for one terminal only its own
+// rows (a connect must not cost the whole fleet's), for "" every row.
+func (s *Service) newPlanner(ctx context.Context, terminal string) (*planner, error) {
 	p := &planner{s: s, now: s.Now().UTC(), rows: map[string][]store.RolloutTerminal{}, releases: map[string]store.Release{}}
 	var err error
 	if p.rollouts, err = s.Store.Rollouts(ctx); err != nil {
 		return nil, err
 	}
+	if terminal != "" {
+		if p.rows[terminal], err = s.Store.TerminalRollouts(ctx, terminal); err != nil {
+			return nil, err
+		}
+	}
 	for _, r := range p.rollouts {
+		if terminal != "" {
+			break
+		}
 		rows, err := s.Store.RolloutTerminals(ctx, r.ID)
 		if err != nil {
 			return nil, err
