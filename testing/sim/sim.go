@@ -75,13 +75,13 @@ type Terminal struct {
 	version  string
 	upgrade  chan upgrade
 	updating atomic.Bool
-	beat   chan time.Duration
-	online atomic.Bool
-	cpu    float64
-	mu     sync.Mutex
-	sentAt map[uint64]time.Time // health events awaiting their ack
-	state  string
-	token  string
+	beat     chan time.Duration
+	online   atomic.Bool
+	cpu      float64
+	mu       sync.Mutex
+	sentAt   map[uint64]time.Time // health events awaiting their ack
+	state    string
+	token    string
 }
 
 // Start enrolls every terminal and starts their links. It returns once all
