@@ -255,3 +255,8 @@ func includes(r store.Rollout, t store.Terminal) bool {
 
 // waitFor is how long after now a terminal of r may still come back.
 func waitFor(r store.Rollout) time.Duration { return time.Duration(r.HealthSeconds) * time.Second }
+
+// CanSteer reports whether m may pause, resume or roll back r.
+func (s *Service) CanSteer(m staff.Member, r store.Rollout) bool {
+	return m.Need(staff.RoleAdmin) == nil && canAct(m, r)
+}

@@ -12,5 +12,5 @@ import (
 // the API adapts.
 func registerPages(mux *http.ServeMux, a *api.API, log *slog.Logger) {
 	web.Register(mux, web.Services{Staff: a.Staff, Terminals: a.Terminals, GuestPasses: a.GuestPasses,
-		SecureCookie: a.SecureCookie}, log)
+		Releases: a.Releases, SecureCookie: a.SecureCookie}, log)
 }

@@ -22,6 +22,7 @@ import (
 
 	"piste/fleet/guestpasses"
 	"piste/fleet/httpio"
+	"piste/fleet/releases"
 	"piste/fleet/staff"
 	"piste/fleet/terminals"
 	"piste/fleet/web/i18n"
@@ -38,6 +39,7 @@ type Services struct {
 	Staff        *staff.Service
 	Terminals    *terminals.Service
 	GuestPasses  *guestpasses.Service
+	Releases     *releases.Service
 	SecureCookie bool // the session cookie's Secure flag (TLS)
 }
 
@@ -65,6 +67,10 @@ func Register(mux *http.ServeMux, s Services, log *slog.Logger) *Pages {
 	mux.Handle("GET /terminals/{id}", p.admin(p.terminal))
 	mux.Handle("GET /guest-passes", p.admin(p.guestPassForm))
 	mux.Handle("POST /guest-passes", p.admin(p.guestPassBatch))
+	if s.Releases != nil {
+		mux.Handle("GET /updates", p.admin(p.updates))
+		mux.Handle("POST /updates/rollouts/{id}/{action}", p.admin(p.steerRollout))
+	}
 	// "/" rather than "GET /": a method-less catch-all does not collide
 	// with the API's own catch-all under /api/v1/.
 	mux.HandleFunc("/", p.notFound)
@@ -119,7 +125,7 @@ func (p *Pages) static(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageNames are the page templates, each with the layout.
-var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses"}
+var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses", "updates"}
 
 // pageTexts is a page script's texts: every text whose key starts with
 // prefix, as JSON for a <script type="application/json" id="texts">
