@@ -16,7 +16,7 @@ TEST_PKGS := chromium xvfb cron at cups-client cups-daemon e2fsprogs keyutils fu
 # espeak-ng speaks the kiosk's screens; xdotool presses the kiosk-wide key from outside it.
 TEST_PKGS += espeak-ng xdotool
 
-.PHONY: deps-npm bench-a11y bench-admin bench-signage
+.PHONY: deps-npm bench-a11y bench-admin bench-signage bench-rollout
 .PHONY: all build demo test vet bench-fleet bench-help bench-login bench-wipe screenshots deps deps-test clean fmt
 
 all: build
@@ -84,6 +84,10 @@ bench-measures:
 ## the time until every screen has the new manifest active, the bytes sent and the notice ack p99.
 bench-signage: build
 	$(BIN)/piste-bench-signage --fleet $(BIN)/piste-fleet --screens 500 --change-mb 100
+## bench-rollout: a signed 20 MB release rolled out in one wave to 1,000 simulated terminals;
+## the wave's time, the fleet's bytes sent and its peak RSS.
+bench-rollout: build
+	$(BIN)/piste-bench-rollout --fleet $(BIN)/piste-fleet --terminals 1000 --release-mb 20
 
 ## screenshots: every kiosk screen in fi/sv/en at 100 % and 200 % into docs/screenshots.
 screenshots:

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/kardianos/service"
 
@@ -20,6 +21,7 @@ import (
 	"piste/agent/daemon"
 	"piste/agent/desktop"
 	"piste/agent/enroll"
+	"piste/agent/update"
 	"piste/fleet/protocol"
 )
 
@@ -171,12 +173,13 @@ func enrollCmd(args []string, stdio IO) error {
 }
 
 type runFlags struct {
-	state       string
-	config      string
-	powerDryRun bool
-	verbose     bool
-	kioskUser   string
-	desktopDir  string
+	state         string
+	config        string
+	powerDryRun   bool
+	verbose       bool
+	kioskUser     string
+	desktopDir    string
+	updateTimeout time.Duration
 }
 
 func (r *runFlags) register(fs *flag.FlagSet) {
@@ -186,7 +189,10 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&r.verbose, "v", false, "log debug detail")
 	fs.StringVar(&r.kioskUser, "kiosk-user", "", "OS account whose session runs the kiosk UI (may use the local socket)")
 	fs.StringVar(&r.desktopDir, "desktop-dir", "", "directory for the visitor desktop's accessibility settings (see docs/accessibility.md); empty leaves the desktop alone")
+	fs.DurationVar(&r.updateTimeout, "update-health-timeout", defaultUpdateTimeout, "how long an installed update has to reach the fleet before it is rolled back")
 }
+
+const defaultUpdateTimeout = 2 * time.Minute
 
 func (r *runFlags) args() []string {
 	a := []string{"run", "--state", r.state}
@@ -205,6 +211,9 @@ func (r *runFlags) args() []string {
 	if r.desktopDir != "" {
 		a = append(a, "--desktop-dir", r.desktopDir)
 	}
+	if r.updateTimeout != defaultUpdateTimeout {
+		a = append(a, "--update-health-timeout", r.updateTimeout.String())
+	}
 	return a
 }
 
@@ -220,6 +229,16 @@ func runCmd(args []string, stdio IO) error {
 	}
 	if err := rf.absolute(); err != nil {
 		return err
+	}
+	if rf.updateTimeout < 5*time.Second || rf.updateTimeout > time.Hour {
+		return usageErr("--update-health-timeout must be between 5s and 1h, got %s", rf.updateTimeout)
+	}
+	// An installed release newer than this binary runs instead of it.
+	if code, handedOver, err := update.Handover(rf.state, Version, os.Args, slog.New(slog.NewTextHandler(stdio.Err, nil))); handedOver {
+		if err != nil {
+			return fmt.Errorf("hand over to the installed release: %w", err)
+		}
+		os.Exit(code)
 	}
 	if !service.Interactive() {
 		// Started by the service manager (Windows needs its protocol).
@@ -251,7 +270,7 @@ func runDaemon(ctx context.Context, rf runFlags, logTo io.Writer) error {
 	log.Info("local config", "file", local.File, "visitor_accounts", local.VisitorAccounts,
 		"skeletons", local.Skeletons, "extra_paths", local.ExtraPaths)
 	opts := daemon.Options{StateDir: rf.state, Version: Version, Log: log, PowerDryRun: rf.powerDryRun,
-		KioskUser: rf.kioskUser, Local: &local}
+		KioskUser: rf.kioskUser, Local: &local, UpdateHealthTimeout: rf.updateTimeout}
 	if rf.desktopDir != "" {
 		opts.Desktop = desktop.Files{Dir: rf.desktopDir}
 	}

@@ -6,14 +6,18 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"piste/agent/update"
 )
 
-// restartSelf replaces the process with a fresh copy of itself, keeping its
-// pid, so a service manager sees no exit.
+// restartSelf replaces the process with a fresh start of the packaged
+// binary, keeping its pid, so a service manager sees no exit; the packaged
+// binary then hands over to an installed release newer than itself.
 func restartSelf() error {
-	exe, err := os.Executable()
-	if err != nil {
+	exe := update.Base()
+	args := append([]string{exe}, os.Args[1:]...)
+	if err := syscall.Exec(exe, args, os.Environ()); err != nil {
 		return fmt.Errorf("restart: %w", err)
 	}
-	return syscall.Exec(exe, os.Args, os.Environ())
+	return nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"github.com/kardianos/service"
 
 	"piste/agent/config"
+	"piste/agent/daemon"
 )
 
 // program adapts the daemon to kardianos/service.
@@ -22,7 +24,14 @@ type program struct {
 func (p *program) Start(s service.Service) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel, p.done = cancel, make(chan error, 1)
-	go func() { p.done <- runDaemon(ctx, p.rf, p.stdio.Err) }()
+	go func() {
+		err := runDaemon(ctx, p.rf, p.stdio.Err)
+		if errors.Is(err, daemon.ErrRestart) {
+			// restart_agent or an installed update: start afresh in place.
+			err = restartSelf()
+		}
+		p.done <- err
+	}()
 	return nil
 }
 

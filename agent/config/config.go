@@ -34,6 +34,10 @@ type Config struct {
 	// Wake-on-LAN packets for its neighbours to, when the fleet's power
 	// schedule asks it to; usually the branch network's broadcast address.
 	WakeBroadcast []string
+	// UpdatePublicKey is the one key a release must be signed with for
+	// this terminal to install it (the key line of piste-release.pub).
+	// Empty: the terminal installs no updates.
+	UpdatePublicKey string
 }
 
 // Default is the config a terminal without a config file runs under: the

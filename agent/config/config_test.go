@@ -8,6 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// testUpdateKey is a minisign public key line (of a key nobody keeps).
+const testUpdateKey = "RWR9zgvVphqFoN0uHcCaJkAAQulNbgRE9PZOWQYyqNddjgKGM4yYntgY"
+
 func TestParse(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -28,7 +31,13 @@ func TestParse(t *testing.T) {
 			wantErr: `wake_broadcast[0] must be an IPv4 address and port`, key: "wake_broadcast[0]", line: 3},
 		{name: "empty file", yaml: "# nothing yet\n", wantErr: "visitor_accounts must list at least one account", key: "visitor_accounts"},
 		{name: "typo", yaml: "visitor_acounts: [v]\n", wantErr: "unknown key visitor_acounts (did you mean visitor_accounts?)", key: "visitor_acounts", line: 1},
-		{name: "unknown", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\nupdate_key: x\n", wantErr: "known keys: visitor_accounts, staff_accounts, skeletons, extra_paths, wake_broadcast", key: "update_key", line: 3},
+		{name: "unknown", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\ncolour: x\n", wantErr: "known keys: visitor_accounts, staff_accounts, skeletons, extra_paths, wake_broadcast, update_public_key", key: "colour", line: 3},
+		{name: "update key", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\nupdate_public_key: " + testUpdateKey + "\n",
+			want: Config{File: "agent.yaml", VisitorAccounts: []string{"v"}, Skeletons: []string{"/s/k"}, UpdatePublicKey: testUpdateKey}},
+		{name: "update key typo", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\nupdate_public_ky: x\n", wantErr: "did you mean update_public_key?", key: "update_public_ky", line: 3},
+		{name: "update key not a key", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\nupdate_public_key: hello\n", wantErr: "update_public_key is not a minisign public key", key: "update_public_key", line: 3},
+		{name: "update key list", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\nupdate_public_key: [a]\n", wantErr: "update_public_key must be the key line of piste-release.pub, got a list", key: "update_public_key", line: 3},
+		{name: "update key twice", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\nupdate_public_key: " + testUpdateKey + "\nupdate_public_key: " + testUpdateKey + "\n", wantErr: "update_public_key is given twice", key: "update_public_key", line: 4},
 		{name: "twice", yaml: "visitor_accounts: [v]\nvisitor_accounts: [w]\n", wantErr: "visitor_accounts is given twice", key: "visitor_accounts", line: 2},
 		{name: "not a list", yaml: "visitor_accounts: piste-visitor\n", wantErr: `visitor_accounts must be a list like [a, b], got "piste-visitor"`, key: "visitor_accounts", line: 1},
 		{name: "number", yaml: "visitor_accounts: [v, 1000]\n", wantErr: `visitor_accounts[1] must be text, got "1000"`, key: "visitor_accounts[1]", line: 1},

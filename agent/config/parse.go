@@ -6,11 +6,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"piste/internal/release"
 	"piste/policies/policy"
 )
 
 // keys are the config's keys in the order they are documented.
-var keys = []string{"visitor_accounts", "staff_accounts", "skeletons", "extra_paths", "wake_broadcast"}
+var keys = []string{"visitor_accounts", "staff_accounts", "skeletons", "extra_paths", "wake_broadcast", "update_public_key"}
 
 // Parse reads a config's YAML strictly: unknown, repeated or mistyped keys
 // are refused and named. It checks the rules that need nothing of the
@@ -45,6 +46,18 @@ func parse(data []byte) (Config, error) {
 		}
 		for i := 0; i+1 < len(top.Content); i += 2 {
 			k, v := top.Content[i], top.Content[i+1]
+			if k.Kind == yaml.ScalarNode && k.Value == "update_public_key" {
+				if _, seen := lines[k.Value]; seen {
+					return Config{}, errorf(k.Value, k.Line, "is given twice; keep one")
+				}
+				lines[k.Value] = k.Line
+				key, err := updateKey(v)
+				if err != nil {
+					return Config{}, err
+				}
+				c.UpdatePublicKey = key
+				continue
+			}
 			dst, ok := lists[k.Value]
 			if k.Kind != yaml.ScalarNode || !ok {
 				return Config{}, unknownKey(k)
@@ -115,4 +128,16 @@ func unknownKey(k *yaml.Node) *Error {
 		msg += "; known keys: " + strings.Join(keys, ", ")
 	}
 	return &Error{Key: k.Value, Line: k.Line, Msg: msg}
+}
+
+// updateKey reads update_public_key: one minisign public key line.
+func updateKey(n *yaml.Node) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		return "", errorf("update_public_key", n.Line, "must be the key line of piste-release.pub, got %s", describe(n))
+	}
+	text := strings.TrimSpace(n.Value)
+	if _, err := release.ParsePublicKey(text); err != nil {
+		return "", errorf("update_public_key", n.Line, "%v", err)
+	}
+	return text, nil
 }

@@ -26,6 +26,7 @@ import (
 	"piste/agent/session"
 	"piste/agent/signage"
 	"piste/agent/state"
+	"piste/agent/update"
 	"piste/agent/wipe"
 	"piste/fleet/protocol"
 )
@@ -58,6 +59,9 @@ type Options struct {
 	// SignageBudget is the disk an info screen's content may take; zero
 	// means signage.DefaultBudget.
 	SignageBudget int64
+	// UpdateHealthTimeout is how long an installed update has to reach
+	// the fleet before it is rolled back (default 2 minutes).
+	UpdateHealthTimeout time.Duration
 }
 
 // Daemon is one running agent.
@@ -71,6 +75,7 @@ type Daemon struct {
 	fleet   *session.HTTPFleet // the visitor calls that are not the state machine's (Reserve)
 	health  *health.Sampler
 	signage *signage.Agent // info screens only
+	updater *update.Updater
 	log     *slog.Logger
 
 	heartbeat chan time.Duration
@@ -147,10 +152,22 @@ func New(opts Options) (*Daemon, error) {
 		OnCommand: d.runCommand,
 		OnWelcome: d.welcome,
 		OnStatus:  d.linkStatus,
-		OnAck:     func(uint64) { d.update(func(s *localapi.Status) { s.OutboxPending = ob.Len() }) },
-		OnPolicy:  d.applyPolicy,
-		OnNotice:  d.notice,
+		OnAck: func(upTo uint64) {
+			d.update(func(s *localapi.Status) { s.OutboxPending = ob.Len() })
+			d.updater.Acked(upTo)
+		},
+		OnPolicy: d.applyPolicy,
+		OnNotice: func(n protocol.Notice) {
+			if n.Kind == protocol.NoticeUpdate {
+				d.updateNotice(n)
+				return
+			}
+			d.notice(n)
+		},
 	})
+	if err == nil {
+		err = d.newUpdater(server, token)
+	}
 	if err != nil {
 		ob.Close()
 		return nil, err
@@ -174,6 +191,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// by a power cut is redone at the next start (the session marker).
 	defer d.session.Wait()
 	d.session.Start()
+	d.updater.Start()
+	run(func() { d.updater.Run(ctx) })
 	run(func() { d.tick(ctx) })
 	if d.desktopCh != nil {
 		run(func() { d.runDesktop(ctx) })
@@ -247,6 +266,7 @@ func userExists(name string) bool {
 }
 
 func (d *Daemon) welcome(w protocol.Welcome) {
+	d.updater.Welcome()
 	select {
 	case d.heartbeat <- time.Duration(w.HeartbeatSeconds) * time.Second:
 	default:

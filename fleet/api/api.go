@@ -21,11 +21,12 @@ import (
 	"piste/fleet/help"
 	"piste/fleet/httpio"
 	"piste/fleet/hub"
-	"piste/fleet/mydata"
 	"piste/fleet/measures"
+	"piste/fleet/mydata"
 	"piste/fleet/policies"
 	"piste/fleet/power"
 	"piste/fleet/protocol"
+	"piste/fleet/releases"
 	"piste/fleet/signage"
 	"piste/fleet/staff"
 	"piste/fleet/store"
@@ -79,6 +80,9 @@ type API struct {
 	Now          func() time.Time
 	// Changes is where the live view hears what changed.
 	Changes *changes.Bus
+	// Releases keeps signed releases and runs rollouts; nil serves no
+	// release routes.
+	Releases *releases.Service
 
 	helpFeed helpFeed // the volunteers' live queues' shared reader
 	// Alerts runs the alert rules and serves the open alerts.
@@ -136,6 +140,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/audit", a.role(RoleAdmin, a.audit))
 	mux.Handle("GET /api/v1/live", a.role(RoleAdmin, a.live))
 	a.registerVisits(mux)
+	a.registerReleases(mux)
 	a.registerHelp(mux)
 	a.registerMyData(mux)
 	a.registerSignage(mux)

@@ -41,6 +41,12 @@ const (
 	// AlertsChanged: an alert opened, closed or was acknowledged (Branch
 	// and Terminal when known).
 	AlertsChanged
+	// ReleasesChanged: a signed release was added (no fields).
+	ReleasesChanged
+	// RolloutChanged: a rollout was started, paused, resumed or rolled
+	// back, or a terminal moved on in it (Scope: "rollout:ID", Terminal
+	// when one terminal moved).
+	RolloutChanged
 
 	maxKind
 )
@@ -55,6 +61,8 @@ var kindNames = [...]string{
 	HelpChanged:         "help_changed",
 	SignageChanged:      "signage_changed",
 	AlertsChanged:       "alerts_changed",
+	ReleasesChanged:     "releases_changed",
+	RolloutChanged:      "rollout_changed",
 }
 
 func (k Kind) String() string {

@@ -38,6 +38,7 @@ commands:
   terminal     list | revoke terminals
   policy       apply | show | versions | rollback visitor-session policy layers
   guest-passes create a batch of guest passes (one code per line)
+  release add  add a signed agent release
   version      print the version
 
 Run 'piste-fleet COMMAND -h' for a command's flags.
@@ -77,6 +78,8 @@ func Run(args []string, stdio IO) int {
 		err = policyVersions(rest[1:], stdio)
 	case cmd == "policy" && len(rest) > 0 && rest[0] == "rollback":
 		err = policyRollback(rest[1:], stdio)
+	case cmd == "release" && len(rest) > 0 && rest[0] == "add":
+		err = releaseAdd(rest[1:], stdio)
 	case cmd == "guest-passes":
 		err = guestPasses(rest, stdio)
 	case cmd == "version":
@@ -154,6 +157,7 @@ func serve(args []string, stdio IO) error {
 	edge.register(fs)
 	alertContacts := fs.String("alert-contacts", "", "YAML file of who hears of new alerts per branch (e-mail via an SMTP relay, or a webhook); see docs/alerts.md")
 	fs.DurationVar(&cfg.AlertInterval, "alert-interval", 30*time.Second, "how often the alert rules run")
+	fs.StringVar(&cfg.ReleaseKeys, "release-keys", "", "file of trusted release public keys (key lines of piste-release.pub); default: release-keys in --data, if present")
 	configFile := fs.String("config", "", "YAML file of settings named like these flags (flags given here win)")
 	if err := refuseLoginOnArgv(args); err != nil {
 		return err

@@ -95,7 +95,7 @@ func edgeLimits(next http.Handler, e Edge, websockets []string) http.Handler {
 			rc.SetWriteDeadline(time.Time{})
 		} else if n, ok := uploadLimits[r.URL.Path]; ok && r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, n)
-		} else {
+		} else if !largeBodies[r.URL.Path] {
 			r.Body = http.MaxBytesReader(w, r.Body, e.MaxBodyBytes)
 		}
 		next.ServeHTTP(w, r)

@@ -67,6 +67,9 @@ type Config struct {
 	AlertInterval time.Duration
 	// AlertContacts is who hears of new alerts; nil: nobody.
 	AlertContacts *alerts.Contacts
+	// ReleaseKeys is the file of trusted release keys; empty reads the
+	// data directory's release-keys file, if there is one.
+	ReleaseKeys string
 }
 
 // Server is a running fleet.
@@ -134,6 +137,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	a.Alerts.Metrics = alerts.NewMetrics(reg, st)
 	if cfg.AlertContacts != nil {
 		a.Alerts.Notifier = alerts.NewNotifier(cfg.AlertContacts)
+	}
+	if err := wireReleases(cfg, a, h, bus, reg, log); err != nil {
+		st.Close()
+		return nil, err
 	}
 	s := &Server{cfg: cfg, Store: st, Hub: h, API: a, Visits: v, Changes: bus, log: log, pool: pool, Signage: sg}
 
@@ -222,6 +229,7 @@ func (s *Server) Start() error {
 	}
 	go s.API.Alerts.Run(ctx, interval, min(interval, 2*time.Second), s.log.Warn)
 	go s.API.Power.Run(ctx, time.Minute, func(err error) { s.log.Warn("power schedule", "err", err) })
+	go s.API.Releases.Watch(ctx, 2*time.Second)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)

@@ -214,6 +214,8 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		"POST /api/v1/branches/{id}/queue", "GET /api/v1/sessions", "GET /api/v1/terminals/{id}/wipes", "GET /api/v1/alerts",
 		"GET /api/v1/terminals/{id}/rejected-events", "POST /api/v1/terminals/{id}/rejected-events/settle",
 		"POST /api/v1/alerts/{id}/ack", "POST /api/v1/commands/bulk", "GET /api/v1/commands/bulk/{id}",
+		"GET /api/v1/releases", "POST /api/v1/releases", "GET /api/v1/rollouts", "POST /api/v1/rollouts",
+		"GET /api/v1/rollouts/{id}", "POST /api/v1/rollouts/{id}/{action}", "GET /api/v1/agent/releases/{version}/{os}/{arch}",
 	} {
 		method, path, _ := strings.Cut(route, " ")
 		ops, ok := doc.Paths[path]

@@ -447,4 +447,45 @@ CREATE TABLE signage_plays (
 	seconds     REAL NOT NULL
 );
 CREATE INDEX signage_plays_start ON signage_plays(start);
+`,
+	// Schema 11: signed releases and their staged rollouts. A release's
+	// bytes live in a file beside the database; a rollout offers one
+	// version to a share of some branches' terminals, and each terminal's
+	// way through it is a row of rollout_terminals.
+	`
+CREATE TABLE releases (
+	version   TEXT NOT NULL,
+	os        TEXT NOT NULL,
+	arch      TEXT NOT NULL,
+	sha256    TEXT NOT NULL,
+	size      INTEGER NOT NULL,
+	signature TEXT NOT NULL,
+	file      TEXT NOT NULL,
+	added_by  TEXT NOT NULL,
+	added_at  INTEGER NOT NULL,
+	PRIMARY KEY (version, os, arch)
+);
+CREATE TABLE rollouts (
+	id                  INTEGER PRIMARY KEY,
+	version             TEXT NOT NULL,
+	branches            TEXT NOT NULL,
+	percent             INTEGER NOT NULL,
+	max_failure_percent INTEGER NOT NULL,
+	health_seconds      INTEGER NOT NULL,
+	status              TEXT NOT NULL,
+	reason              TEXT NOT NULL DEFAULT '',
+	created_by          TEXT NOT NULL,
+	created_at          INTEGER NOT NULL,
+	updated_at          INTEGER NOT NULL
+);
+CREATE TABLE rollout_terminals (
+	rollout_id   INTEGER NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,
+	terminal_id  TEXT NOT NULL REFERENCES terminals(id) ON DELETE CASCADE,
+	from_version TEXT NOT NULL,
+	status       TEXT NOT NULL,
+	detail       TEXT NOT NULL DEFAULT '',
+	updated_at   INTEGER NOT NULL,
+	PRIMARY KEY (rollout_id, terminal_id)
+);
+CREATE INDEX rollout_terminals_terminal ON rollout_terminals(terminal_id);
 `}

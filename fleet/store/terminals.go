@@ -31,7 +31,7 @@ type Terminal struct {
 	Linked         bool
 	ListStatus     string
 	HealthReceived time.Time
-	MAC          string // for Wake-on-LAN; empty when never reported
+	MAC            string // for Wake-on-LAN; empty when never reported
 }
 
 // Health is the latest health sample of a terminal.

@@ -25,6 +25,7 @@ import (
 	"piste/fleet/help"
 	"piste/fleet/httpio"
 	"piste/fleet/overview"
+	"piste/fleet/releases"
 	"piste/fleet/signage"
 	"piste/fleet/staff"
 	"piste/fleet/terminals"
@@ -46,6 +47,7 @@ type Services struct {
 	Alerts       *alerts.Service
 	Overview     *overview.Service
 	Signage      *signage.Service
+	Releases     *releases.Service
 	SecureCookie bool // the session cookie's Secure flag (TLS)
 	Console
 }
@@ -78,6 +80,10 @@ func Register(mux *http.ServeMux, s Services, log *slog.Logger) *Pages {
 	p.registerHelp(mux)
 	p.registerConsole(mux)
 	p.registerSignage(mux)
+	if s.Releases != nil {
+		mux.Handle("GET /updates", p.admin(p.updates))
+		mux.Handle("POST /updates/rollouts/{id}/{action}", p.admin(p.steerRollout))
+	}
 	// "/" rather than "GET /": a method-less catch-all does not collide
 	// with the API's own catch-all under /api/v1/.
 	mux.HandleFunc("/", p.notFound)
@@ -134,7 +140,7 @@ func (p *Pages) static(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageNames are the page templates, each with the layout.
-var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses", "help", "helpstats", "overview", "signage", "signagepreview"}
+var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses", "help", "helpstats", "overview", "signage", "signagepreview", "updates"}
 
 // pageTexts is a page script's texts: every text whose key starts with
 // prefix, as JSON for a <script type="application/json" id="texts">

@@ -266,6 +266,7 @@ func topicID(s string) bool {
 	}
 	return true
 }
+
 // maxLibraryName is the longest library name the welcome screen shows.
 const maxLibraryName = 80
 

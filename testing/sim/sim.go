@@ -48,6 +48,16 @@ type Config struct {
 	OnNotice func(t *Terminal, n protocol.Notice)
 	// OnAck, when set, is told each time the fleet acks a terminal's events.
 	OnAck func(t *Terminal, upTo uint64)
+	// AgentVersion and OS are what terminals say in hello (default "sim"
+	// and "simulated").
+	AgentVersion string
+	OS           string
+	// Updates makes terminals take update offers: download the release,
+	// report it installed, reconnect as the new version, report healthy.
+	Updates bool
+	// HashChecked is how many terminals also hash what they download (the
+	// rest count bytes, to keep the machine's CPU for the fleet).
+	HashChecked int
 }
 
 // Sim is a running set of simulated terminals.
@@ -55,6 +65,7 @@ type Sim struct {
 	cfg       Config
 	Terminals []*Terminal
 	wg        sync.WaitGroup
+	updates   updateStats
 }
 
 // Terminal is one simulated terminal.
@@ -65,13 +76,19 @@ type Terminal struct {
 	sim    *Sim
 	outbox *outbox.Memory
 	link   *link.Link
-	beat   chan time.Duration
-	online atomic.Bool
-	cpu    float64
-	mu     sync.Mutex
-	sentAt map[uint64]time.Time // health events awaiting their ack
-	state  string
-	token  string
+	index  int
+	// version is the agent version it runs; upgrade restarts its link as
+	// another.
+	version  string
+	upgrade  chan upgrade
+	updating atomic.Bool
+	beat     chan time.Duration
+	online   atomic.Bool
+	cpu      float64
+	mu       sync.Mutex
+	sentAt   map[uint64]time.Time // health events awaiting their ack
+	state    string
+	token    string
 }
 
 // Start enrolls every terminal and starts their links. It returns once all
@@ -92,6 +109,12 @@ func Start(ctx context.Context, cfg Config) (*Sim, error) {
 	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = "sim"
+	}
+	if cfg.AgentVersion == "" {
+		cfg.AgentVersion = "sim"
+	}
+	if cfg.OS == "" {
+		cfg.OS = "simulated"
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -162,7 +185,7 @@ func (s *Sim) enroll(ctx context.Context, client *http.Client, server *url.URL, 
 	}
 	name := fmt.Sprintf("%s-%04d", s.cfg.Prefix, i+1)
 	body, _ := json.Marshal(protocol.EnrollRequest{Code: s.cfg.Code, Name: name, Kind: protocol.TerminalKind(kind),
-		Hostname: name, OS: "simulated", AgentVersion: "sim"})
+		Hostname: name, OS: s.cfg.OS, AgentVersion: s.cfg.AgentVersion})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(server.String(), "/")+protocol.PathEnroll,
 		strings.NewReader(string(body)))
 	if err != nil {
@@ -183,7 +206,7 @@ func (s *Sim) enroll(ctx context.Context, client *http.Client, server *url.URL, 
 	}
 	return &Terminal{ID: reply.TerminalID, Name: name, Kind: kind, sim: s, outbox: outbox.NewMemory(),
 		beat: make(chan time.Duration, 1), cpu: 5 + rand.Float64()*20, sentAt: map[uint64]time.Time{},
-		state: "idle", token: reply.Token}, nil
+		state: "idle", token: reply.Token, index: i, version: s.cfg.AgentVersion, upgrade: make(chan upgrade)}, nil
 }
 
 // Online counts terminals with a live link.

@@ -14,9 +14,21 @@ import (
 )
 
 func (t *Terminal) start(ctx context.Context, server *url.URL, pin string, dialer *websocket.Dialer) error {
-	l, err := link.New(link.Config{
+	l, err := t.newLink(server, pin, dialer)
+	if err != nil {
+		return err
+	}
+	t.link = l
+	t.sim.wg.Add(2)
+	go func() { defer t.sim.wg.Done(); t.runLinks(ctx, l, server, pin, dialer) }()
+	go func() { defer t.sim.wg.Done(); t.live(ctx) }()
+	return nil
+}
+
+func (t *Terminal) newLink(server *url.URL, pin string, dialer *websocket.Dialer) (*link.Link, error) {
+	return link.New(link.Config{
 		Server: server, Token: t.token, Pin: pin, Outbox: t.outbox, Commands: t.outbox, Dialer: dialer,
-		Hello:     protocol.Hello{AgentVersion: "sim", Kind: protocol.TerminalKind(t.Kind), Hostname: t.Name, OS: "simulated", State: "idle"},
+		Hello:     protocol.Hello{AgentVersion: t.version, Kind: protocol.TerminalKind(t.Kind), Hostname: t.Name, OS: t.sim.cfg.OS, State: "idle"},
 		Log:       t.sim.cfg.Log,
 		OnCommand: t.command,
 		OnWelcome: func(w protocol.Welcome) {
@@ -28,19 +40,35 @@ func (t *Terminal) start(ctx context.Context, server *url.URL, pin string, diale
 		OnStatus: func(s link.Status) { t.online.Store(s.Connected) },
 		OnAck:    t.acked,
 		OnNotice: func(n protocol.Notice) {
+			t.notice(server, n)
 			if t.sim.cfg.OnNotice != nil {
 				t.sim.cfg.OnNotice(t, n)
 			}
 		},
 	})
-	if err != nil {
-		return err
+}
+
+// runLinks runs the terminal's link, starting it afresh as another
+// version after an update, as a restarted agent would.
+func (t *Terminal) runLinks(ctx context.Context, l *link.Link, server *url.URL, pin string, dialer *websocket.Dialer) {
+	for {
+		lctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); l.Run(lctx) }()
+		select {
+		case <-ctx.Done():
+			cancel()
+			<-done
+			return
+		case up := <-t.upgrade:
+			cancel()
+			<-done
+			t.online.Store(false)
+			t.version = up.version
+			l, _ = t.newLink(server, pin, dialer)
+			close(up.done)
+		}
 	}
-	t.link = l
-	t.sim.wg.Add(2)
-	go func() { defer t.sim.wg.Done(); l.Run(ctx) }()
-	go func() { defer t.sim.wg.Done(); t.live(ctx) }()
-	return nil
 }
 
 // live produces heartbeats and, if asked, visitor sessions.
