@@ -19,6 +19,7 @@ import (
 	"piste/agent/config"
 	"piste/agent/daemon"
 	"piste/agent/enroll"
+	"piste/agent/state"
 	"piste/fleet/protocol"
 )
 
@@ -117,7 +118,12 @@ func (r *runFlags) absolute() error {
 		return err
 	}
 	if r.config != "" {
-		r.config, err = filepath.Abs(r.config)
+		if r.config, err = filepath.Abs(r.config); err != nil {
+			return err
+		}
+	}
+	if r.socket != "" {
+		r.socket, err = filepath.Abs(r.socket)
 	}
 	return err
 }
@@ -175,6 +181,8 @@ type runFlags struct {
 	powerDryRun bool
 	verbose     bool
 	kioskUser   string
+	socket      string
+	idleDisplay string
 }
 
 func (r *runFlags) register(fs *flag.FlagSet) {
@@ -183,6 +191,8 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&r.powerDryRun, "power-dry-run", false, "log reboot/shutdown commands instead of running them")
 	fs.BoolVar(&r.verbose, "v", false, "log debug detail")
 	fs.StringVar(&r.kioskUser, "kiosk-user", "", "OS account whose session runs the kiosk UI (may use the local socket)")
+	fs.StringVar(&r.socket, "socket", "", "local API socket (default: "+state.SocketFile+" in the state directory)")
+	fs.StringVar(&r.idleDisplay, "idle-display", "", "X display of the visitor's session (e.g. :0) whose input idle time counts as visitor activity")
 }
 
 func (r *runFlags) args() []string {
@@ -198,6 +208,12 @@ func (r *runFlags) args() []string {
 	}
 	if r.kioskUser != "" {
 		a = append(a, "--kiosk-user", r.kioskUser)
+	}
+	if r.socket != "" {
+		a = append(a, "--socket", r.socket)
+	}
+	if r.idleDisplay != "" {
+		a = append(a, "--idle-display", r.idleDisplay)
 	}
 	return a
 }
@@ -245,7 +261,7 @@ func runDaemon(ctx context.Context, rf runFlags, logTo io.Writer) error {
 	log.Info("local config", "file", local.File, "visitor_accounts", local.VisitorAccounts,
 		"skeletons", local.Skeletons, "extra_paths", local.ExtraPaths)
 	d, err := daemon.New(daemon.Options{StateDir: rf.state, Version: Version, Log: log, PowerDryRun: rf.powerDryRun,
-		KioskUser: rf.kioskUser, Local: &local})
+		KioskUser: rf.kioskUser, Local: &local, Socket: rf.socket, IdleDisplay: rf.idleDisplay})
 	if err != nil {
 		return err
 	}

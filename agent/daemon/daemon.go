@@ -49,6 +49,13 @@ type Options struct {
 	// Local is the terminal's own config: the visitor accounts, skeletons
 	// and extra paths a policy may choose from. nil means config.Default.
 	Local *config.Config
+	// Socket is the local API's socket; empty means state.SocketFile in
+	// the state dir. A package puts it where only the kiosk account can
+	// reach it.
+	Socket string
+	// IdleDisplay is the X display of the visitor's session; when set,
+	// input there (typing in a browser) counts as visitor activity.
+	IdleDisplay string
 }
 
 // Daemon is one running agent.
@@ -155,6 +162,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer d.session.Wait()
 	d.session.Start()
 	run(func() { d.tick(ctx) })
+	if d.opts.IdleDisplay != "" {
+		run(func() { d.watchInput(ctx) })
+	}
 	run(func() {
 		if err := d.link.Run(ctx); errors.Is(err, link.ErrRevoked) {
 			d.session.OutOfService("revoked")
