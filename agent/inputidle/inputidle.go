@@ -5,6 +5,8 @@ package inputidle
 
 import (
 	"fmt"
+	"io"
+	"log"
 	"sync"
 	"time"
 
@@ -12,6 +14,12 @@ import (
 	"github.com/jezek/xgb/screensaver"
 	"github.com/jezek/xgb/xproto"
 )
+
+func init() {
+	// xgb logs every connection without an X authority file; the agent
+	// reaches the display through the session's xhost grant instead.
+	xgb.Logger = log.New(io.Discard, "", 0)
+}
 
 // X11 reads the input idle time of an X display through the X screensaver
 // extension (what xprintidle reads). It connects on first use and again

@@ -4,6 +4,7 @@
 // service manager starts it again for the next session.
 //
 //	piste-session-keeper --display :0
+//	piste-session-keeper --display :0 --wait-window-manager   # then exit
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 
 func main() {
 	display := flag.String("display", os.Getenv("DISPLAY"), "the visitor's X display")
+	wait := flag.Bool("wait-window-manager", false, "only wait until a window manager runs on the display, then exit")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	k, err := keeper.Open(*display, log)
@@ -30,7 +32,11 @@ func main() {
 	defer k.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := k.Run(ctx); err != nil {
+	run := k.Run
+	if *wait {
+		run = k.WaitWindowManager
+	}
+	if err := run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "piste-session-keeper:", err)
 		os.Exit(1)
 	}

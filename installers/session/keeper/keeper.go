@@ -11,8 +11,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
@@ -20,6 +23,12 @@ import (
 
 // KioskTitle is the kiosk window's title (kiosk-ui/app.WindowTitle).
 const KioskTitle = "piste-kiosk"
+
+func init() {
+	// The kiosk account reaches the display through the session's xhost
+	// grant; xgb would log the missing X authority file at every start.
+	xgb.Logger = log.New(io.Discard, "", 0)
+}
 
 // Keeper watches one X display.
 type Keeper struct {
@@ -87,6 +96,34 @@ func (k *Keeper) Run(ctx context.Context) error {
 		}
 		if _, ok := ev.(xproto.ConfigureNotifyEvent); ok {
 			k.Enforce()
+		}
+	}
+}
+
+// WaitWindowManager returns once a window manager runs on the display
+// (an EWMH one: _NET_SUPPORTING_WM_CHECK names its live window). The kiosk
+// waits for it: a window asking for full screen before a window manager
+// runs is never made full screen.
+func (k *Keeper) WaitWindowManager(ctx context.Context) error {
+	atom, err := xproto.InternAtom(k.conn, false, uint16(len("_NET_SUPPORTING_WM_CHECK")), "_NET_SUPPORTING_WM_CHECK").Reply()
+	if err != nil {
+		return fmt.Errorf("keeper: %w", err)
+	}
+	for {
+		r, err := xproto.GetProperty(k.conn, false, k.root, atom.Atom, xproto.AtomWindow, 0, 1).Reply()
+		if err != nil {
+			return fmt.Errorf("keeper: read the root window: %w", err)
+		}
+		if r.Format == 32 && len(r.Value) >= 4 {
+			w := xproto.Window(xgb.Get32(r.Value))
+			if _, err := xproto.GetGeometry(k.conn, xproto.Drawable(w)).Reply(); err == nil {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
