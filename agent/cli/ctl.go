@@ -36,7 +36,7 @@ func ctlCmd(args []string, stdio IO) error {
 		return usageErr("ctl needs an action\n%s", ctlUsage)
 	}
 	if *dir == "" && *socket == "" {
-		return usageErr("--state is required")
+		return usageErr("--state (or --socket) is required")
 	}
 	path := *socket
 	if path == "" {
