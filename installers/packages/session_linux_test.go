@@ -256,7 +256,7 @@ func (m *machine) visitorSession(t *testing.T) {
 	}
 	// The library's browser starts with the session; here it asks for full
 	// screen, as a visitor's F11 would.
-	conf := `PISTE_AUTOSTART="chromium --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-sync --disable-background-networking --disable-component-update --test-type --start-fullscreen --user-data-dir=$HOME/.chromium data:text/html,<title>Catalogue</title><h1>Helmet library catalogue</h1><p>Search for books, music and films.</p>"` + "\n"
+	conf := `PISTE_AUTOSTART="chromium --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-sync --disable-background-networking --disable-component-update --test-type --start-fullscreen --user-data-dir=$HOME/.chromium 'data:text/html,<title>Catalogue</title><h1>Library catalogue</h1><p>Search for books, music and films.</p>'"` + "\n"
 	require.NoError(t, os.WriteFile("/etc/piste/session.conf", []byte(conf), 0o644))
 
 	kiosk := m.unitService(t, "piste-kiosk.service")
