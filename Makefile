@@ -83,7 +83,7 @@ packages: deps
 ## with the installed packages, openbox and the kiosk UI under Xvfb (root; installs and purges
 ## the packages). Prints a BENCH line.
 bench-turnover-session: deps-test
-	PISTE_TURNOVERS=$${TURNOVERS:-5} $(GO) test -count=1 -timeout 20m -v -run 'TestPackagesOnThisMachine' ./installers/packages/ | grep -E 'BENCH|^(ok|FAIL|---)'
+	set -o pipefail; PISTE_TURNOVERS=$${TURNOVERS:-5} $(GO) test -count=1 -timeout 20m -v -run 'TestPackagesOnThisMachine' ./installers/packages/ | grep -E 'BENCH|^(ok|FAIL|---)'
 
 ## screenshots-session: the real visitor session (bar above a browser) into docs/screenshots (root).
 screenshots-session: deps-test

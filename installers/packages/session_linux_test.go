@@ -200,6 +200,39 @@ func (x *x) find(title, class string) xproto.Window {
 	return 0
 }
 
+// topmostOver returns the highest mapped top-level window that overlaps
+// r, override-redirect pop-ups included (the window manager's stacking
+// list leaves them out).
+func (x *x) topmostOver(r image.Rectangle) xproto.Window {
+	tree, err := xproto.QueryTree(x.conn, x.root).Reply()
+	if err != nil {
+		return 0
+	}
+	var top xproto.Window
+	for _, w := range tree.Children {
+		a, err := xproto.GetWindowAttributes(x.conn, w).Reply()
+		if err != nil || a.MapState != xproto.MapStateViewable {
+			continue
+		}
+		if x.geometry(w).Overlaps(r) {
+			top = w
+		}
+	}
+	return top
+}
+
+// frame is the top-level window holding w.
+func (x *x) frame(w xproto.Window) xproto.Window {
+	for range 16 {
+		t, err := xproto.QueryTree(x.conn, w).Reply()
+		if err != nil || t.Parent == x.root || t.Parent == 0 {
+			return w
+		}
+		w = t.Parent
+	}
+	return w
+}
+
 func (x *x) fullscreen(w xproto.Window) bool {
 	return slices.Contains(x.list(w, "_NET_WM_STATE"), uint32(x.atom("_NET_WM_STATE_FULLSCREEN")))
 }
@@ -288,7 +321,7 @@ func (m *machine) visitorSession(t *testing.T) {
 			assert.False(t, visitorOwns)
 		}
 	}
-	withX(m.display, func(d *x) bool { d.screenshot(t, "session-welcome.png"); return true })
+	withX(m.display, func(d *x) bool { d.screenshot(t, "desktop-welcome.png"); return true })
 
 	login := func() time.Time {
 		out, err := m.ctl(nil, "1234\n", "login", "--card", "20000001", "--pin-stdin")
@@ -320,7 +353,7 @@ func (m *machine) visitorSession(t *testing.T) {
 		bar, page := d.geometry(kioskWin), d.geometry(browser)
 		assert.Equal(t, 0, bar.Min.Y, "the bar is at the top of the screen")
 		assert.GreaterOrEqual(t, page.Min.Y, bar.Max.Y, "the browser starts below the bar (%v, bar %v)", page, bar)
-		d.screenshot(t, "session-bar-above-browser.png")
+		d.screenshot(t, "desktop-bar-above-browser.png")
 		return true
 	})
 	assert.Contains(t, keeper.output(), "full-screen window kept below the session bar")
@@ -365,7 +398,21 @@ func (m *machine) visitorSession(t *testing.T) {
 	}
 	_, err := os.Stat(secret)
 	assert.True(t, os.IsNotExist(err), "the visitor's file is wiped")
-	withX(m.display, func(d *x) bool { d.screenshot(t, "session-fresh-welcome.png"); return true })
+
+	// The fresh session's browser starts behind the welcome screen; its
+	// pop-ups (the full-screen bubble) must not show over it.
+	eventually(t, 60*time.Second, func() bool {
+		return withX(m.display, func(d *x) bool { return d.find("", "chromium") != 0 })
+	}, "the fresh session's browser did not start", detail)
+	time.Sleep(3 * time.Second) // the bubble shows a moment after the window
+	withX(m.display, func(d *x) bool {
+		w := d.find("piste-kiosk", "")
+		require.NotZero(t, w)
+		frame := d.frame(w)
+		assert.Equal(t, frame, d.topmostOver(d.geometry(frame)), "nothing covers the welcome screen")
+		return true
+	})
+	withX(m.display, func(d *x) bool { d.screenshot(t, "desktop-fresh-welcome.png"); return true })
 	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
 	t.Logf("BENCH turnover_session end->fresh_session_welcome median=%.2fs min=%.2fs max=%.2fs n=%d",
 		took[len(took)/2].Seconds(), took[0].Seconds(), took[len(took)-1].Seconds(), len(took))

@@ -21,6 +21,9 @@ var tagVersion = regexp.MustCompile(`^v?(\d+)\.(\d+)\.(\d+)(?:-(\d+)-g([0-9a-f]+
 // 0.0.COUNT, so that later builds still sort higher.
 func ParseDescribe(describe string, commits int) (Version, error) {
 	describe = strings.TrimSpace(describe)
+	if commits < 0 {
+		return Version{}, fmt.Errorf("packages: commit count %d is negative", commits)
+	}
 	if m := tagVersion.FindStringSubmatch(describe); m != nil {
 		base := m[1] + "." + m[2] + "." + m[3]
 		v := Version{Deb: base, MSI: base}

@@ -94,7 +94,8 @@ func (k *Keeper) Run(ctx context.Context) error {
 				k.Enforce()
 			}
 		}
-		if _, ok := ev.(xproto.ConfigureNotifyEvent); ok {
+		switch ev.(type) {
+		case xproto.ConfigureNotifyEvent, xproto.MapNotifyEvent:
 			k.Enforce()
 		}
 	}
@@ -154,10 +155,53 @@ func (k *Keeper) Enforce() {
 		k.state(kiosk, 1, "_NET_WM_STATE_ABOVE", "")
 	}
 	k.reserve(kiosk, fullscreen)
+	k.lowerPopups(kiosk)
 	stack := k.windows("_NET_CLIENT_LIST_STACKING")
 	if len(stack) > 0 && stack[len(stack)-1] != kiosk {
 		k.message(kiosk, "_NET_RESTACK_WINDOW", 2, 0, xproto.StackModeAbove, 0, 0)
 	}
+}
+
+// lowerPopups puts the programs' override-redirect windows (menus,
+// tooltips, a browser's "press Esc" bubble), which no window manager
+// stacks, below the kiosk's frame, so they cannot cover the bar or the
+// welcome screen.
+func (k *Keeper) lowerPopups(kiosk xproto.Window) {
+	frame := k.topLevel(kiosk)
+	tree, err := xproto.QueryTree(k.conn, k.root).Reply()
+	if err != nil {
+		return
+	}
+	above := false
+	for _, w := range tree.Children { // bottom to top
+		if w == frame {
+			above = true
+			continue
+		}
+		if !above {
+			continue
+		}
+		attrs, err := xproto.GetWindowAttributes(k.conn, w).Reply()
+		if err != nil || !attrs.OverrideRedirect || attrs.MapState != xproto.MapStateViewable {
+			continue
+		}
+		k.log.Info("pop-up window kept below the kiosk", "window", w)
+		xproto.ConfigureWindow(k.conn, w, xproto.ConfigWindowSibling|xproto.ConfigWindowStackMode,
+			[]uint32{uint32(frame), xproto.StackModeBelow})
+	}
+}
+
+// topLevel is the root's child that holds w: the window manager's frame
+// around it, or w itself.
+func (k *Keeper) topLevel(w xproto.Window) xproto.Window {
+	for range 16 {
+		t, err := xproto.QueryTree(k.conn, w).Reply()
+		if err != nil || t.Parent == k.root || t.Parent == 0 {
+			return w
+		}
+		w = t.Parent
+	}
+	return w
 }
 
 // reserve gives the bar the top strip of the screen, centred, so that
