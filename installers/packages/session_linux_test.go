@@ -412,6 +412,12 @@ func (m *machine) visitorSession(t *testing.T) {
 		assert.Equal(t, frame, d.topmostOver(d.geometry(frame)), "nothing covers the welcome screen")
 		return true
 	})
+	eventually(t, 10*time.Second, func() bool {
+		return withX(m.display, func(d *x) bool {
+			w := d.find("piste-kiosk", "")
+			return w != 0 && slices.Equal(d.list(d.root, "_NET_ACTIVE_WINDOW"), []uint32{uint32(w)})
+		})
+	}, "the welcome screen does not have the keyboard: the browser behind it does", detail)
 	withX(m.display, func(d *x) bool { d.screenshot(t, "desktop-fresh-welcome.png"); return true })
 	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
 	t.Logf("BENCH turnover_session end->fresh_session_welcome median=%.2fs min=%.2fs max=%.2fs n=%d",

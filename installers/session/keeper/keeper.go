@@ -156,6 +156,13 @@ func (k *Keeper) Enforce() {
 	}
 	k.reserve(kiosk, fullscreen)
 	k.lowerPopups(kiosk)
+	// Between visits the welcome screen keeps the keyboard: a program the
+	// session started behind it must not catch a card number or PIN.
+	if fullscreen {
+		if active := k.cardinals(k.root, "_NET_ACTIVE_WINDOW"); len(active) != 1 || xproto.Window(active[0]) != kiosk {
+			k.message(kiosk, "_NET_ACTIVE_WINDOW", 2, 0, 0, 0, 0)
+		}
+	}
 	stack := k.windows("_NET_CLIENT_LIST_STACKING")
 	if len(stack) > 0 && stack[len(stack)-1] != kiosk {
 		k.message(kiosk, "_NET_RESTACK_WINDOW", 2, 0, xproto.StackModeAbove, 0, 0)
