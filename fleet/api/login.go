@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"piste/fleet/httpio"
+	"piste/fleet/staff"
 )
 
 type loginRequest struct {
@@ -21,7 +22,18 @@ type loginResponse struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	Name      string    `json:"name"`
 	Role      string    `json:"role"`
-	Branch    string    `json:"branch,omitempty"`
+	// Branch is the one branch of a member scoped to exactly one, kept for
+	// clients older than Branches; Branches is empty for fleet-wide staff.
+	Branch   string   `json:"branch,omitempty"`
+	Branches []string `json:"branches"`
+}
+
+// branchList is never null in JSON: a fleet-wide member has [].
+func branchList(m staff.Member) []string {
+	if m.Branches == nil {
+		return []string{}
+	}
+	return m.Branches
 }
 
 // login checks a staff password; the staff service limits guessing per
@@ -39,7 +51,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := sess.Member
-	reply := loginResponse{ExpiresAt: sess.ExpiresAt.UTC(), Name: m.Name, Role: m.Role, Branch: m.Branch}
+	reply := loginResponse{ExpiresAt: sess.ExpiresAt.UTC(), Name: m.Name, Role: m.Role, Branch: m.HomeBranch(), Branches: branchList(m)}
 	if req.Cookie {
 		httpio.SetSession(w, sess.Token, sess.ExpiresAt, a.SecureCookie)
 	} else {
@@ -59,7 +71,7 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) {
 	m := member(r)
-	writeJSON(w, http.StatusOK, map[string]string{"name": m.Name, "role": m.Role, "branch": m.Branch})
+	writeJSON(w, http.StatusOK, map[string]any{"name": m.Name, "role": m.Role, "branch": m.HomeBranch(), "branches": branchList(m)})
 }
 
 func clientIP(r *http.Request) string {

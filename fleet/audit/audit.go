@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,13 +65,13 @@ func (l *Log) Read(ctx context.Context, v Viewer, limit int) ([]store.AuditEntry
 		return nil, fmt.Errorf("audit: read: %w", err)
 	}
 	out := make([]store.AuditEntry, 0, limit)
-	cache := map[string]string{} // "terminal:" or "user:" + id -> branch
+	cache := map[string][]string{} // "terminal:" or "user:" + id -> branches
 	for _, e := range entries {
-		b, err := l.branchOf(ctx, e, cache)
+		bs, err := l.branchOf(ctx, e, cache)
 		if err != nil {
 			return nil, err
 		}
-		if b != "" && v.CanSee(b) {
+		if slices.ContainsFunc(bs, v.CanSee) {
 			out = append(out, e)
 		}
 		if len(out) == limit {
@@ -89,18 +90,19 @@ var (
 	staffActions    = map[string]bool{"user-add": true, "login": true, "login-failed": true}
 )
 
-// branchOf finds the branch an entry is about, "" for none.
-func (l *Log) branchOf(ctx context.Context, e store.AuditEntry, cache map[string]string) (string, error) {
+// branchOf finds the branches an entry is about: one, or a staff account's
+// branches, or none.
+func (l *Log) branchOf(ctx context.Context, e store.AuditEntry, cache map[string][]string) ([]string, error) {
 	switch {
 	case branchActions[e.Action]:
-		return e.Target, nil
+		return []string{e.Target}, nil
 	case staffActions[e.Action]:
 		return l.cached(ctx, "user:"+e.Target, cache)
 	case terminalActions[e.Action] || strings.HasPrefix(e.Action, "command:"):
 		return l.cached(ctx, "terminal:"+e.Target, cache)
 	}
 	if b, ok := strings.CutPrefix(e.Target, "branch:"); ok {
-		return b, nil
+		return []string{b}, nil
 	}
 	if strings.HasPrefix(e.Target, "terminal:") {
 		return l.cached(ctx, e.Target, cache)
@@ -108,31 +110,34 @@ func (l *Log) branchOf(ctx context.Context, e store.AuditEntry, cache map[string
 	if strings.HasPrefix(e.Target, "t-") {
 		return l.cached(ctx, "terminal:"+e.Target, cache)
 	}
-	return "", nil
+	return nil, nil
 }
 
-// cached looks up the branch of a terminal or a staff account ("user:NAME").
-func (l *Log) cached(ctx context.Context, key string, cache map[string]string) (string, error) {
-	if b, ok := cache[key]; ok {
-		return b, nil
+// cached looks up the branch of a terminal or the branches of a staff
+// account ("user:NAME"); a fleet-wide account has none.
+func (l *Log) cached(ctx context.Context, key string, cache map[string][]string) ([]string, error) {
+	if bs, ok := cache[key]; ok {
+		return bs, nil
 	}
-	var branch string
+	var branches []string
 	var err error
 	if name, ok := strings.CutPrefix(key, "user:"); ok {
 		var u store.User
 		u, err = l.Store.UserByName(ctx, name)
-		branch = u.Branch
+		branches = u.Branches
 	} else {
 		var t store.Terminal
 		t, err = l.Store.Terminal(ctx, strings.TrimPrefix(key, "terminal:"))
-		branch = t.Branch
+		if t.Branch != "" {
+			branches = []string{t.Branch}
+		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		branch, err = "", nil
+		branches, err = nil, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("audit: branch of an entry: %w", err)
+		return nil, fmt.Errorf("audit: branch of an entry: %w", err)
 	}
-	cache[key] = branch
-	return branch, nil
+	cache[key] = branches
+	return branches, nil
 }

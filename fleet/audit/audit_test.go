@@ -25,7 +25,7 @@ func TestReadKeepsToTheBranch(t *testing.T) {
 		_, err := st.Enroll(ctx, auth.HashToken(b), store.Terminal{ID: "t-" + b, Name: b, Kind: "pc", TokenHash: auth.HashToken(b + "-token")}, time.Now())
 		require.NoError(t, err)
 	}
-	for _, u := range []store.User{{Name: "kim", Role: "admin", Branch: "kallio"}, {Name: "kallio", Role: "admin"}} {
+	for _, u := range []store.User{{Name: "kim", Role: "admin", Branches: []string{"kallio"}}, {Name: "kallio", Role: "admin"}} {
 		u.PWHash = "x"
 		require.NoError(t, st.AddUser(ctx, u))
 	}
@@ -47,7 +47,7 @@ func TestReadKeepsToTheBranch(t *testing.T) {
 		{"fleet admin", staff.Member{Role: staff.RoleAdmin}, []string{"olga", "fleet", "terminal:t-kallio", "branch:oodi", "oodi", "kallio", "t-oodi", "t-kallio",
 			"t-kallio", "t-oodi", "(unknown name)", "kallio", "kallio", "kim"}},
 		// The fleet-wide account named like the branch is not the branch.
-		{"kallio admin", staff.Member{Role: staff.RoleAdmin, Branch: "kallio"}, []string{"terminal:t-kallio", "kallio", "t-kallio", "t-kallio", "kim"}},
+		{"kallio admin", staff.Member{Role: staff.RoleAdmin, Branches: []string{"kallio"}}, []string{"terminal:t-kallio", "kallio", "t-kallio", "t-kallio", "kim"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,7 +60,7 @@ func TestReadKeepsToTheBranch(t *testing.T) {
 			assert.Equal(t, tc.want, targets, "newest first")
 		})
 	}
-	entries, err := log.Read(ctx, staff.Member{Role: staff.RoleAdmin, Branch: "kallio"}, 2)
+	entries, err := log.Read(ctx, staff.Member{Role: staff.RoleAdmin, Branches: []string{"kallio"}}, 2)
 	require.NoError(t, err)
 	assert.Len(t, entries, 2, "the limit holds for a branch too")
 }

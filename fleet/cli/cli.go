@@ -244,7 +244,7 @@ func userAdd(args []string, stdio IO) error {
 	dir := fs.String("data", "", "data directory")
 	name := fs.String("name", "", "login name")
 	role := fs.String("role", "", "admin, volunteer or editor")
-	branch := fs.String("branch", "", "limit the account to one branch")
+	branch := fs.String("branch", "", "limit the account to these branches (comma-separated ids; none: every branch)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -257,7 +257,7 @@ func userAdd(args []string, stdio IO) error {
 		return err
 	}
 	defer st.Close()
-	if err := newServices(st).staff.AddUser(context.Background(), staff.CLI, *name, *role, *branch, password); err != nil {
+	if err := newServices(st).staff.AddUser(context.Background(), staff.CLI, *name, *role, splitList(*branch), password); err != nil {
 		return inputErr(err)
 	}
 	fmt.Fprintf(stdio.Out, "user %s (%s) saved\n", *name, *role)
@@ -366,4 +366,15 @@ func terminalRevoke(args []string, stdio IO) error {
 	}
 	fmt.Fprintf(stdio.Out, "terminal %s revoked\n", *id)
 	return nil
+}
+
+// splitList reads a comma-separated flag value, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -24,7 +24,7 @@ func TestIssue(t *testing.T) {
 		require.NoError(t, st.AddBranch(ctx, store.Branch{ID: b, Name: b, TZ: "Europe/Helsinki"}))
 	}
 	s := guestpasses.New(st, audit.New(st))
-	kallioAdmin := staff.Member{Name: "kim", Role: staff.RoleAdmin, Branch: "kallio"}
+	kallioAdmin := staff.Member{Name: "kim", Role: staff.RoleAdmin, Branches: []string{"kallio"}}
 	tests := []struct {
 		name  string
 		m     staff.Member
@@ -33,7 +33,7 @@ func TestIssue(t *testing.T) {
 		field string
 	}{
 		{"another branch", kallioAdmin, guestpasses.Request{Branch: "oodi", Count: 1, Minutes: 30}, nil, "branch"},
-		{"volunteer", staff.Member{Name: "val", Role: staff.RoleVolunteer, Branch: "kallio"},
+		{"volunteer", staff.Member{Name: "val", Role: staff.RoleVolunteer, Branches: []string{"kallio"}},
 			guestpasses.Request{Branch: "kallio", Count: 1, Minutes: 30}, fault.ErrForbidden, ""},
 		{"no such branch", staff.CLI, guestpasses.Request{Branch: "atlantis", Count: 1, Minutes: 30}, nil, "branch"},
 		{"no count", kallioAdmin, guestpasses.Request{Branch: "kallio", Minutes: 30}, nil, "count"},

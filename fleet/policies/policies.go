@@ -67,7 +67,7 @@ func (s *Service) Scope(ctx context.Context, m staff.Member, text string) (polic
 		branch = t.Branch
 	}
 	if sc.Kind == policy.ScopeFleet || !m.CanSee(branch) {
-		return sc, fault.Forbidden("your account is limited to branch %s; it may not change scope %s", m.Branch, sc)
+		return sc, fault.Forbidden("your account is limited to %s; it may not change scope %s", m.Scope(), sc)
 	}
 	return sc, nil
 }

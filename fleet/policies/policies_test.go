@@ -37,7 +37,7 @@ func TestScopeRules(t *testing.T) {
 	s, _ := newService(t)
 	ctx := context.Background()
 	fleetAdmin := staff.Member{Name: "ada", Role: staff.RoleAdmin}
-	kallioAdmin := staff.Member{Name: "kim", Role: staff.RoleAdmin, Branch: "kallio"}
+	kallioAdmin := staff.Member{Name: "kim", Role: staff.RoleAdmin, Branches: []string{"kallio"}}
 	volunteer := staff.Member{Name: "val", Role: staff.RoleVolunteer}
 	tests := []struct {
 		name  string

@@ -58,7 +58,7 @@ func newTestFleetWith(t testing.TB, configure func(*Config), prepare func(*Serve
 	} {
 		hash, err := auth.HashPassword("password-" + u.name)
 		require.NoError(t, err)
-		require.NoError(t, srv.Store.AddUser(ctx, store.User{Name: u.name, Role: u.role, Branch: u.branch, PWHash: hash}))
+		require.NoError(t, srv.Store.AddUser(ctx, store.User{Name: u.name, Role: u.role, Branches: store.OneBranch(u.branch), PWHash: hash}))
 	}
 	return &testFleet{t: t, srv: srv}
 }

@@ -5,6 +5,8 @@
 package staff
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"piste/fleet/fault"
@@ -28,21 +30,44 @@ const SessionTTL = 12 * time.Hour
 
 // Member is a staff member acting on the fleet.
 type Member struct {
-	ID     int64
-	Name   string
-	Role   string
-	Branch string // empty: every branch
+	ID       int64
+	Name     string
+	Role     string
+	Branches []string // the branches the member works in; none: every branch
 }
 
 // CLI is the admin at the server's console: fleet-wide, recorded as "cli".
 var CLI = Member{Name: "cli", Role: RoleAdmin}
 
 // CanSee reports whether m may see a branch and what is in it: a
-// branch-scoped member sees only that branch.
-func (m Member) CanSee(branch string) bool { return m.Branch == "" || m.Branch == branch }
+// branch-scoped member sees only their own branches.
+func (m Member) CanSee(branch string) bool {
+	return m.FleetWide() || slices.Contains(m.Branches, branch)
+}
 
 // FleetWide reports whether m is bound to no branch.
-func (m Member) FleetWide() bool { return m.Branch == "" }
+func (m Member) FleetWide() bool { return len(m.Branches) == 0 }
+
+// HomeBranch is the one branch of a member scoped to exactly one, else "":
+// the default where an action needs a branch and none was named.
+func (m Member) HomeBranch() string {
+	if len(m.Branches) == 1 {
+		return m.Branches[0]
+	}
+	return ""
+}
+
+// Scope describes m's branches for messages: "branch kallio",
+// "branches kallio, oodi" or "every branch".
+func (m Member) Scope() string {
+	switch len(m.Branches) {
+	case 0:
+		return "every branch"
+	case 1:
+		return "branch " + m.Branches[0]
+	}
+	return "branches " + strings.Join(m.Branches, ", ")
+}
 
 // Serves reports whether m may act for visitors of a branch: an admin who
 // sees it, or a volunteer of that very branch.
@@ -51,7 +76,7 @@ func (m Member) Serves(branch string) bool {
 	case RoleAdmin:
 		return m.CanSee(branch)
 	case RoleVolunteer:
-		return m.Branch == branch
+		return slices.Contains(m.Branches, branch)
 	}
 	return false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -48,7 +49,7 @@ type Session struct {
 }
 
 func memberOf(u store.User) Member {
-	return Member{ID: u.ID, Name: u.Name, Role: u.Role, Branch: u.Branch}
+	return Member{ID: u.ID, Name: u.Name, Role: u.Role, Branches: u.Branches}
 }
 
 // UnknownName is the audit target of a failed login with a name no account
@@ -135,8 +136,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Member, error
 	return memberOf(u), nil
 }
 
-// AddUser creates or replaces a staff account.
-func (s *Service) AddUser(ctx context.Context, by Member, name, role, branch, password string) error {
+// AddUser creates or replaces a staff account working in branches (none:
+// every branch).
+func (s *Service) AddUser(ctx context.Context, by Member, name, role string, branches []string, password string) error {
 	if err := by.Need(RoleAdmin); err != nil {
 		return err
 	}
@@ -146,21 +148,27 @@ func (s *Service) AddUser(ctx context.Context, by Member, name, role, branch, pa
 	if !ValidRole(role) {
 		return fault.Field("role", "role must be admin, volunteer or editor, got %q", role)
 	}
-	if branch != "" {
-		if err := s.visibleBranch(ctx, by, branch); err != nil {
+	branches = slices.Compact(slices.Sorted(slices.Values(branches)))
+	for _, b := range branches {
+		if err := s.visibleBranch(ctx, by, b); err != nil {
 			return err
 		}
-	} else if !by.FleetWide() {
-		return fault.Forbidden("your account is limited to branch %s; it may not make fleet-wide accounts", by.Branch)
+	}
+	if len(branches) == 0 && !by.FleetWide() {
+		return fault.Forbidden("your account is limited to %s; it may not make fleet-wide accounts", by.Scope())
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
 		return fault.Field("password", "%v", err)
 	}
-	if err := s.Store.AddUser(ctx, store.User{Name: name, Role: role, Branch: branch, PWHash: hash}); err != nil {
+	if err := s.Store.AddUser(ctx, store.User{Name: name, Role: role, Branches: branches, PWHash: hash}); err != nil {
 		return fmt.Errorf("staff: add user %s: %w", name, err)
 	}
-	return s.Audit.Record(ctx, by.Name, "user-add", name, role)
+	detail := role
+	if len(branches) > 0 {
+		detail += " in " + strings.Join(branches, ", ")
+	}
+	return s.Audit.Record(ctx, by.Name, "user-add", name, detail)
 }
 
 // AddBranch adds a library branch; only a fleet-wide admin may.
@@ -169,7 +177,7 @@ func (s *Service) AddBranch(ctx context.Context, by Member, b store.Branch) erro
 		return err
 	}
 	if !by.FleetWide() {
-		return fault.Forbidden("your account is limited to branch %s; only a fleet-wide admin adds branches", by.Branch)
+		return fault.Forbidden("your account is limited to %s; only a fleet-wide admin adds branches", by.Scope())
 	}
 	if !store.ValidID(b.ID) {
 		return fault.Field("id", "id must be 1 to 64 letters, digits, '-', '_' or '.', got %q", b.ID)

@@ -18,10 +18,11 @@ import (
 
 func TestMemberRules(t *testing.T) {
 	fleetAdmin := staff.Member{Role: staff.RoleAdmin}
-	kallioAdmin := staff.Member{Role: staff.RoleAdmin, Branch: "kallio"}
-	kallioVolunteer := staff.Member{Role: staff.RoleVolunteer, Branch: "kallio"}
+	kallioAdmin := staff.Member{Role: staff.RoleAdmin, Branches: []string{"kallio"}}
+	kallioVolunteer := staff.Member{Role: staff.RoleVolunteer, Branches: []string{"kallio"}}
 	roamingVolunteer := staff.Member{Role: staff.RoleVolunteer}
 	editor := staff.Member{Role: staff.RoleEditor}
+	twoBranchVolunteer := staff.Member{Role: staff.RoleVolunteer, Branches: []string{"kallio", "oodi"}}
 	tests := []struct {
 		name          string
 		m             staff.Member
@@ -36,6 +37,9 @@ func TestMemberRules(t *testing.T) {
 		{"volunteer, other branch", kallioVolunteer, "oodi", false, false, false, true},
 		{"volunteer of no branch", roamingVolunteer, "kallio", true, false, false, true},
 		{"editor", editor, "kallio", true, false, false, false},
+		{"volunteer of two, first", twoBranchVolunteer, "kallio", true, true, false, true},
+		{"volunteer of two, second", twoBranchVolunteer, "oodi", true, true, false, true},
+		{"volunteer of two, third", twoBranchVolunteer, "pasila", false, false, false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,11 +61,11 @@ func TestLoginAuthenticateLogout(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, st.AddBranch(ctx, store.Branch{ID: "kallio", Name: "Kallio", TZ: "Europe/Helsinki"}))
 	s := staff.New(st, audit.New(st))
-	require.NoError(t, s.AddUser(ctx, staff.CLI, "kim", staff.RoleAdmin, "kallio", "correct horse battery"))
+	require.NoError(t, s.AddUser(ctx, staff.CLI, "kim", staff.RoleAdmin, []string{"kallio"}, "correct horse battery"))
 
-	err = s.AddUser(ctx, staff.Member{Name: "kim", Role: staff.RoleAdmin, Branch: "kallio"}, "olga", staff.RoleAdmin, "", "correct horse battery")
+	err = s.AddUser(ctx, staff.Member{Name: "kim", Role: staff.RoleAdmin, Branches: []string{"kallio"}}, "olga", staff.RoleAdmin, nil, "correct horse battery")
 	assert.ErrorIs(t, err, fault.ErrForbidden, "a branch admin makes no fleet-wide account")
-	err = s.AddUser(ctx, staff.CLI, "olga", "janitor", "", "correct horse battery")
+	err = s.AddUser(ctx, staff.CLI, "olga", "janitor", nil, "correct horse battery")
 	fe, ok := fault.AsField(err)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, "role", fe.Field)
@@ -77,7 +81,7 @@ func TestLoginAuthenticateLogout(t *testing.T) {
 	require.NoError(t, err)
 	m, err := s.Authenticate(ctx, sess.Token)
 	require.NoError(t, err)
-	assert.Equal(t, staff.Member{ID: m.ID, Name: "kim", Role: staff.RoleAdmin, Branch: "kallio"}, m)
+	assert.Equal(t, staff.Member{ID: m.ID, Name: "kim", Role: staff.RoleAdmin, Branches: []string{"kallio"}}, m)
 	require.NoError(t, s.Logout(ctx, sess.Token))
 	_, err = s.Authenticate(ctx, sess.Token)
 	assert.ErrorIs(t, err, fault.ErrUnauthenticated)
@@ -95,7 +99,7 @@ func TestLoginAuthenticateLogout(t *testing.T) {
 		{"login", "kim", "from 192.0.2.8"},
 		{"login-failed", staff.UnknownName, "from 192.0.2.7"},
 		{"login-failed", "kim", "from 192.0.2.7"},
-		{"user-add", "kim", "admin"},
+		{"user-add", "kim", "admin in kallio"},
 	}, got, "logins are audited with the address, unknown names without what was typed")
 }
 
@@ -108,7 +112,7 @@ func TestLoginGuessingIsSlowedPerNameAndAddress(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	ctx := context.Background()
 	s := staff.New(st, audit.New(st))
-	require.NoError(t, s.AddUser(ctx, staff.CLI, "admin", staff.RoleAdmin, "", "correct horse battery"))
+	require.NoError(t, s.AddUser(ctx, staff.CLI, "admin", staff.RoleAdmin, nil, "correct horse battery"))
 
 	const flood = 30
 	results := make(chan error, flood)
@@ -145,4 +149,36 @@ func TestLoginGuessingIsSlowedPerNameAndAddress(t *testing.T) {
 	assert.Contains(t, limit.Error(), "try again in")
 	_, err = s.Login(ctx, "admin", "correct horse battery", "198.51.100.1")
 	assert.NoError(t, err, "the name is not locked for everyone")
+}
+
+// An account may work in several branches: they are stored, come back at
+// login sorted and once each, and a member of one of them may not give an
+// account a branch outside their own.
+func TestStaffOfSeveralBranches(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	for _, b := range []string{"kallio", "oodi", "pasila"} {
+		require.NoError(t, st.AddBranch(ctx, store.Branch{ID: b, Name: b, TZ: "Europe/Helsinki"}))
+	}
+	s := staff.New(st, audit.New(st))
+	require.NoError(t, s.AddUser(ctx, staff.CLI, "vera", staff.RoleVolunteer, []string{"oodi", "kallio", "oodi"}, "correct horse battery"))
+	sess, err := s.Login(ctx, "vera", "correct horse battery", "192.0.2.9")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"kallio", "oodi"}, sess.Member.Branches)
+	assert.Equal(t, "branches kallio, oodi", sess.Member.Scope())
+	assert.Empty(t, sess.Member.HomeBranch(), "no single home branch")
+
+	kallioAdmin := staff.Member{Name: "kim", Role: staff.RoleAdmin, Branches: []string{"kallio"}}
+	err = s.AddUser(ctx, kallioAdmin, "vera", staff.RoleVolunteer, []string{"kallio", "pasila"}, "correct horse battery")
+	fe, ok := fault.AsField(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, "branch", fe.Field)
+
+	// Replacing the account replaces its branches.
+	require.NoError(t, s.AddUser(ctx, kallioAdmin, "vera", staff.RoleVolunteer, []string{"kallio"}, "correct horse battery"))
+	u, err := st.UserByName(ctx, "vera")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"kallio"}, u.Branches)
 }

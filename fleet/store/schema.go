@@ -232,4 +232,14 @@ CREATE INDEX visitor_sessions_ends ON visitor_sessions(ends_at);
 CREATE INDEX events_received ON events(received_at);
 CREATE INDEX wipe_receipts_ended ON wipe_receipts(ended_at);
 CREATE INDEX audit_at ON audit(at);
+`,
+	// Schema 5: a staff account may work in several branches. The old
+	// users.branch column is left in place and no longer read.
+	`
+CREATE TABLE user_branches (
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	branch  TEXT NOT NULL REFERENCES branches(id),
+	PRIMARY KEY (user_id, branch)
+);
+INSERT INTO user_branches (user_id, branch) SELECT id, branch FROM users WHERE branch IS NOT NULL AND branch != '';
 `}

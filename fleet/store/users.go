@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -13,37 +14,63 @@ type User struct {
 	ID        int64     `json:"id"`
 	Name      string    `json:"name"`
 	Role      string    `json:"role"`
-	Branch    string    `json:"branch,omitempty"` // empty: all branches
+	Branches  []string  `json:"branches,omitempty"` // none: every branch
 	PWHash    string    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// AddUser creates a staff account; an existing name gets its role, branch
-// and password replaced, so the CLI can also reset a password.
+// AddUser creates a staff account; an existing name gets its role,
+// branches and password replaced, so the CLI can also reset a password.
 func (s *Store) AddUser(ctx context.Context, u User) error {
-	var branch any
-	if u.Branch != "" {
-		branch = u.Branch
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO users (name, role, pw_hash, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT(name) DO UPDATE SET role = excluded.role, pw_hash = excluded.pw_hash
+			RETURNING id`,
+			u.Name, u.Role, u.PWHash, ms(time.Now())).Scan(&id)
+		if err != nil {
+			return err
+		}
+		return setUserBranches(ctx, tx, id, u.Branches)
+	})
+}
+
+// setUserBranches replaces the branches of a staff account.
+func setUserBranches(ctx context.Context, tx *sql.Tx, userID int64, branches []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_branches WHERE user_id = ?`, userID); err != nil {
+		return err
 	}
-	_, err := s.w.ExecContext(ctx, `
-		INSERT INTO users (name, role, branch, pw_hash, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT(name) DO UPDATE SET role = excluded.role, branch = excluded.branch, pw_hash = excluded.pw_hash`,
-		u.Name, u.Role, branch, u.PWHash, ms(time.Now()))
-	return err
+	for _, b := range branches {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_branches (user_id, branch) VALUES (?, ?)`, userID, b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UserByName looks up a staff account by name.
 func (s *Store) UserByName(ctx context.Context, name string) (User, error) {
-	return s.scanUser(s.r.QueryRowContext(ctx, userSelect+` WHERE name = ?`, name), "user "+name)
+	return s.scanUser(s.r.QueryRowContext(ctx, userSelect+` WHERE u.name = ?`, name), "user "+name)
 }
 
-const userSelect = `SELECT id, name, role, COALESCE(branch, ''), pw_hash, created_at FROM users`
+// userColumns read a user (aliased u) with its branches in one row,
+// joined by the unit separator, which no branch id contains.
+const userColumns = `u.id, u.name, u.role,
+	COALESCE((SELECT group_concat(b.branch, char(31)) FROM (SELECT branch FROM user_branches WHERE user_id = u.id ORDER BY branch) b), ''),
+	u.pw_hash, u.created_at`
+
+const userSelect = `SELECT ` + userColumns + ` FROM users u`
 
 func (s *Store) scanUser(row *sql.Row, what string) (User, error) {
 	var u User
+	var branches string
 	var created int64
-	if err := row.Scan(&u.ID, &u.Name, &u.Role, &u.Branch, &u.PWHash, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.Name, &u.Role, &branches, &u.PWHash, &created); err != nil {
 		return u, notFound(err, what)
+	}
+	if branches != "" {
+		u.Branches = strings.Split(branches, "\x1f")
 	}
 	u.CreatedAt = fromMS(created)
 	return u, nil
@@ -60,7 +87,7 @@ func (s *Store) AddStaffSession(ctx context.Context, tokenHash string, userID in
 // UserBySession finds the user behind an unexpired login token hash.
 func (s *Store) UserBySession(ctx context.Context, tokenHash string, now time.Time) (User, error) {
 	row := s.r.QueryRowContext(ctx, `
-		SELECT u.id, u.name, u.role, COALESCE(u.branch, ''), u.pw_hash, u.created_at
+		SELECT `+userColumns+`
 		FROM staff_sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, ms(now))
 	return s.scanUser(row, "session")
@@ -83,4 +110,13 @@ func notFound(err error, what string) error {
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
 	return err
+}
+
+// OneBranch is the branch list of an account limited to one branch, or none
+// (every branch) for "".
+func OneBranch(branch string) []string {
+	if branch == "" {
+		return nil
+	}
+	return []string{branch}
 }

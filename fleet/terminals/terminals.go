@@ -129,8 +129,11 @@ func (s *Service) List(ctx context.Context, m staff.Member, branch, status strin
 	if status != "" && !ValidStatus(status) {
 		return nil, fault.Field("status", "status must be online, offline, in_session or out_of_service, got %q", status)
 	}
-	if !m.FleetWide() {
-		branch = m.Branch
+	if branch != "" && !m.CanSee(branch) {
+		return nil, nil // a branch outside m's own holds nothing m may see
+	}
+	if branch == "" {
+		branch = m.HomeBranch()
 	}
 	ts, err := s.Store.Terminals(ctx, branch)
 	if err != nil {
@@ -146,7 +149,7 @@ func (s *Service) List(ctx context.Context, m staff.Member, branch, status strin
 		if lw, ok := wipes[t.ID]; ok {
 			v.LastWipe = &lw
 		}
-		if status == "" || v.Status == status {
+		if (status == "" || v.Status == status) && m.CanSee(t.Branch) {
 			out = append(out, v)
 		}
 	}

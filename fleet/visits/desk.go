@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"piste/fleet/fault"
@@ -60,11 +61,14 @@ func (s *Service) Bookings(ctx context.Context, m staff.Member, branch string) (
 	if err := m.Need(staff.RoleAdmin, staff.RoleVolunteer); err != nil {
 		return nil, err
 	}
-	if !m.FleetWide() {
-		branch = m.Branch
+	if branch == "" {
+		branch = m.HomeBranch()
 	}
-	if branch == "" && m.Role != staff.RoleAdmin {
-		return nil, fault.Field("branch", "branch is required")
+	if branch != "" && !m.CanSee(branch) {
+		return nil, nil // a branch outside m's own holds nothing m may see
+	}
+	if branch == "" && !m.FleetWide() {
+		return nil, fault.Field("branch", "branch is required: your account works in %s", m.Scope())
 	}
 	list, err := s.Store.LiveReservations(ctx, branch, "", s.Now())
 	if err != nil {
@@ -116,12 +120,15 @@ func (s *Service) Running(ctx context.Context, m staff.Member, branch string) ([
 	if err := m.Need(staff.RoleAdmin); err != nil {
 		return nil, err
 	}
-	if !m.FleetWide() {
-		branch = m.Branch
+	if branch != "" && !m.CanSee(branch) {
+		return nil, nil // a branch outside m's own holds nothing m may see
+	}
+	if branch == "" {
+		branch = m.HomeBranch()
 	}
 	list, err := s.ActiveSessions(ctx, branch)
 	if err != nil {
 		return nil, fmt.Errorf("visits: running sessions: %w", err)
 	}
-	return list, nil
+	return slices.DeleteFunc(list, func(v store.VisitorSession) bool { return !m.CanSee(v.Branch) }), nil
 }

@@ -40,8 +40,8 @@ func TestDeskKeepsToTheBranch(t *testing.T) {
 	require.NoError(t, err)
 
 	for _, m := range []staff.Member{
-		{Name: "val", Role: staff.RoleVolunteer, Branch: "kallio"},
-		{Name: "kim", Role: staff.RoleAdmin, Branch: "kallio"},
+		{Name: "val", Role: staff.RoleVolunteer, Branches: []string{"kallio"}},
+		{Name: "kim", Role: staff.RoleAdmin, Branches: []string{"kallio"}},
 	} {
 		t.Run(m.Role, func(t *testing.T) {
 			_, err := s.Book(ctx, m, Booking{Terminal: "t-oodi", Card: "20000002", Minutes: 30})
@@ -56,7 +56,7 @@ func TestDeskKeepsToTheBranch(t *testing.T) {
 			assert.Empty(t, list, "asking for another branch lists one's own")
 		})
 	}
-	_, err = s.Running(ctx, staff.Member{Name: "val", Role: staff.RoleVolunteer, Branch: "kallio"}, "")
+	_, err = s.Running(ctx, staff.Member{Name: "val", Role: staff.RoleVolunteer, Branches: []string{"kallio"}}, "")
 	assert.ErrorIs(t, err, fault.ErrForbidden)
 	_, err = s.Book(ctx, staff.Member{Name: "edith", Role: staff.RoleEditor}, Booking{Terminal: "t-oodi", Card: "1", Minutes: 5})
 	assert.ErrorIs(t, err, fault.ErrForbidden)

@@ -27,7 +27,7 @@ func BenchmarkListPage(b *testing.B) {
 	for b.Loop() {
 		buf.Reset()
 		v := view{Title: "Terminals", User: staff.Member{Name: "ada", Role: staff.RoleAdmin}, Now: now, Data: BuildList(views, Filter{}, now)}
-		if err := p.tmpl["terminals"].ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		if err := p.tmpl["en"]["terminals"].ExecuteTemplate(&buf, "layout.html", v); err != nil {
 			b.Fatal(err)
 		}
 	}

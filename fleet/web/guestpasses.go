@@ -28,7 +28,7 @@ func (p *Pages) guestPassForm(w http.ResponseWriter, r *http.Request, u staff.Me
 		return
 	}
 	f := GuestPassForm{Branches: branches, Count: 10, Minutes: 60, Days: 30}
-	p.render(w, http.StatusOK, "guestpasses", view{Title: "Guest passes", User: u, Data: f})
+	p.render(w, r, http.StatusOK, "guestpasses", view{Title: "Guest passes", User: u, Data: f})
 }
 
 // guestPassBatch makes a batch from the posted form and shows it as cards
@@ -53,7 +53,7 @@ func (p *Pages) guestPassBatch(w http.ResponseWriter, r *http.Request, u staff.M
 	v := view{Title: "Guest passes", User: u, Data: &f}
 	if f.Days < 1 || f.Days > 365 {
 		v.Error = "Valid for: give 1 to 365 days."
-		p.render(w, http.StatusBadRequest, "guestpasses", v)
+		p.render(w, r, http.StatusBadRequest, "guestpasses", v)
 		return
 	}
 	until := time.Now().Add(time.Duration(f.Days) * 24 * time.Hour)
@@ -64,9 +64,9 @@ func (p *Pages) guestPassBatch(w http.ResponseWriter, r *http.Request, u staff.M
 	}
 	if err != nil {
 		v.Error = "The passes were not made: " + err.Error() + "."
-		p.render(w, http.StatusBadRequest, "guestpasses", v)
+		p.render(w, r, http.StatusBadRequest, "guestpasses", v)
 		return
 	}
 	f.Batch = &batch
-	p.render(w, http.StatusOK, "guestpasses", v)
+	p.render(w, r, http.StatusOK, "guestpasses", v)
 }

@@ -24,6 +24,7 @@ import (
 	"piste/fleet/protocol"
 	"piste/fleet/store"
 	"piste/fleet/web"
+	"piste/fleet/web/i18n"
 )
 
 // fleet is an in-process fleet with the pages mounted, on a real listener.
@@ -58,7 +59,7 @@ func (f *fleet) login(t *testing.T, name, role, branch string) *http.Client {
 	t.Helper()
 	hash, err := auth.HashPassword("correct horse battery")
 	require.NoError(t, err)
-	require.NoError(t, f.store.AddUser(context.Background(), store.User{Name: name, Role: role, Branch: branch, PWHash: hash}))
+	require.NoError(t, f.store.AddUser(context.Background(), store.User{Name: name, Role: role, Branches: store.OneBranch(branch), PWHash: hash}))
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -301,4 +302,37 @@ func TestStaticAssets(t *testing.T) {
 	}
 	res, _ := get(t, http.DefaultClient, f.srv.URL+"/static/nope.js")
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+}
+
+// The pages speak the language asked for by ?lang= (and remember it), else
+// the browser's, and link the same page in the others.
+func TestPageLanguage(t *testing.T) {
+	f := newFleet(t)
+	c := f.login(t, "ada", "admin", "")
+	req, err := http.NewRequest(http.MethodGet, f.srv.URL+"/guest-passes", nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept-Language", "sv-FI,sv;q=0.9")
+	res, err := c.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Contains(t, string(b), `<html lang="sv">`)
+	assert.Contains(t, string(b), "Logga ut")
+	assert.Contains(t, string(b), `href="?lang=fi"`)
+
+	_, body := get(t, c, f.srv.URL+"/guest-passes?lang=en")
+	assert.Contains(t, body, `<html lang="en">`)
+	assert.Contains(t, body, ">Log out<")
+	_, body = get(t, c, f.srv.URL+"/guest-passes")
+	assert.Contains(t, body, `<html lang="en">`, "the chosen language is remembered")
+}
+
+// Every {{t "key"}} in the templates names a text the catalogue has, so a
+// typo shows in a test and not as a key on a page.
+func TestTemplatesUseKnownTexts(t *testing.T) {
+	keys := templateKeys(t)
+	require.NotEmpty(t, keys)
+	for _, k := range keys {
+		assert.True(t, i18n.Catalog.Has("en", k), "a template uses %q, which no catalogue file has", k)
+	}
 }

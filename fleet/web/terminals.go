@@ -175,7 +175,7 @@ func (p *Pages) terminals(w http.ResponseWriter, r *http.Request, u staff.Member
 			l.Revoked = t.Name
 		}
 	}
-	p.render(w, http.StatusOK, "terminals", view{Title: "Terminals", User: u, Script: "terminals.js", Now: now, Data: l})
+	p.render(w, r, http.StatusOK, "terminals", view{Title: "Terminals", User: u, Script: "terminals.js", Now: now, Data: l})
 }
 
 // Detail is the terminal page's data.
@@ -209,7 +209,7 @@ var commandTypes = []CommandType{
 func (p *Pages) terminal(w http.ResponseWriter, r *http.Request, u staff.Member) {
 	t, err := p.Terminals.Terminal(r.Context(), u, r.PathValue("id"))
 	if httpio.Status(err) == http.StatusNotFound {
-		p.render(w, http.StatusNotFound, "notfound", view{Title: "Not found", User: u, Data: r.URL.Path})
+		p.render(w, r, http.StatusNotFound, "notfound", view{Title: "Not found", User: u, Data: r.URL.Path})
 		return
 	}
 	if err != nil {
@@ -230,7 +230,7 @@ func (p *Pages) terminal(w http.ResponseWriter, r *http.Request, u staff.Member)
 		p.internal(w, "load rejected events", err)
 		return
 	}
-	p.render(w, http.StatusOK, "terminal", view{Title: t.Name, User: u, Script: "terminal.js", Now: now, Data: d})
+	p.render(w, r, http.StatusOK, "terminal", view{Title: t.Name, User: u, Script: "terminal.js", Now: now, Data: d})
 }
 
 // internal answers a failure the visitor cannot fix: 500 with the

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 	"piste/fleet/httpio"
 	"piste/fleet/staff"
 	"piste/fleet/terminals"
+	"piste/fleet/web/i18n"
 )
 
 //go:embed templates/*.html
@@ -42,8 +44,10 @@ type Services struct {
 // Pages holds the web pages' dependencies.
 type Pages struct {
 	Services
-	Log  *slog.Logger
-	tmpl map[string]*template.Template
+	Log *slog.Logger
+	// tmpl holds each page's template per language: the t and texts
+	// functions are bound to the language when the templates are parsed.
+	tmpl map[string]map[string]*template.Template
 	// assetVersion is appended to static URLs so browsers may cache them
 	// for ever and still pick up a new build at once.
 	assetVersion string
@@ -70,12 +74,20 @@ func Register(mux *http.ServeMux, s Services, log *slog.Logger) *Pages {
 // New parses the embedded templates; they are part of the binary, so a
 // broken one is a build mistake and panics at start-up.
 func New(s Services, log *slog.Logger) *Pages {
-	p := &Pages{Services: s, Log: log, tmpl: map[string]*template.Template{}, assetVersion: hashFS(staticFS)}
-	funcs := template.FuncMap{"asset": p.asset, "blankRow": func() Row { return Row{} }}
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/rows.html"))
-	for _, name := range []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses"} {
-		t := template.Must(base.Clone())
-		p.tmpl[name] = template.Must(t.ParseFS(templateFS, "templates/"+name+".html"))
+	p := &Pages{Services: s, Log: log, tmpl: map[string]map[string]*template.Template{}, assetVersion: hashFS(staticFS)}
+	for _, lang := range i18n.Languages {
+		funcs := template.FuncMap{
+			"asset":    p.asset,
+			"blankRow": func() Row { return Row{} },
+			"t":        func(key string, args ...any) string { return i18n.Catalog.T(lang, key, args...) },
+			"texts":    func(prefix string) (template.JS, error) { return pageTexts(lang, prefix) },
+		}
+		base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/rows.html"))
+		p.tmpl[lang] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t := template.Must(base.Clone())
+			p.tmpl[lang][name] = template.Must(t.ParseFS(templateFS, "templates/"+name+".html"))
+		}
 	}
 	return p
 }
@@ -106,9 +118,24 @@ func (p *Pages) static(w http.ResponseWriter, r *http.Request) {
 	http.FileServerFS(staticFS).ServeHTTP(w, r)
 }
 
+// pageNames are the page templates, each with the layout.
+var pageNames = []string{"login", "terminals", "terminal", "noadmin", "notfound", "guestpasses"}
+
+// pageTexts is a page script's texts: every text whose key starts with
+// prefix, as JSON for a <script type="application/json" id="texts">
+// block, which common.js's T reads. A plural text's forms come as
+// "key#one", "key#other", ….
+func pageTexts(lang, prefix string) (template.JS, error) {
+	b, err := json.Marshal(map[string]any{"lang": lang, "texts": i18n.WithPrefix(lang, prefix)})
+	return template.JS(b), err
+}
+
 // view is what every page template receives.
 type view struct {
+	// Title is the page's title, or a catalogue key for it.
 	Title  string
+	Lang   string     // the page's language, set by render
+	Langs  []langLink // the language switcher, set by render
 	User   staff.Member
 	Script string // the page's script, if any
 	Now    time.Time
@@ -116,11 +143,37 @@ type view struct {
 	Data   any
 }
 
-// render executes a page into a buffer first, so a template error becomes
-// a clean 500 and not half a page.
-func (p *Pages) render(w http.ResponseWriter, status int, name string, v view) {
+// langLink is one language in the switcher: the page itself in it.
+type langLink struct {
+	Code, Name, Href string
+	Current          bool
+}
+
+// languages picks the request's language, remembers a chosen one, and
+// links the same page in every language.
+func (p *Pages) languages(w http.ResponseWriter, r *http.Request) (string, []langLink) {
+	lang, chosen := i18n.FromRequest(r)
+	if chosen {
+		i18n.Remember(w, lang, p.SecureCookie)
+	}
+	var links []langLink
+	for _, code := range i18n.Languages {
+		q := r.URL.Query()
+		q.Set("lang", code)
+		links = append(links, langLink{Code: code, Name: i18n.Names[code], Href: "?" + q.Encode(), Current: code == lang})
+	}
+	return lang, links
+}
+
+// render executes a page in the request's language into a buffer first,
+// so a template error becomes a clean 500 and not half a page.
+func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	v.Lang, v.Langs = p.languages(w, r)
+	if i18n.Catalog.Has(v.Lang, v.Title) {
+		v.Title = i18n.Catalog.T(v.Lang, v.Title)
+	}
 	var buf bytes.Buffer
-	if err := p.tmpl[name].ExecuteTemplate(&buf, "layout.html", v); err != nil {
+	if err := p.tmpl[v.Lang][name].ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		p.Log.Error("render page", "page", name, "err", err)
 		http.Error(w, "the page could not be rendered; see the fleet log", http.StatusInternalServerError)
 		return
@@ -141,7 +194,7 @@ func (p *Pages) admin(next func(http.ResponseWriter, *http.Request, staff.Member
 			return
 		}
 		if u.Need(staff.RoleAdmin) != nil {
-			p.render(w, http.StatusForbidden, "noadmin", view{Title: "No pages for your role", User: u})
+			p.render(w, r, http.StatusForbidden, "noadmin", view{Title: "No pages for your role", User: u})
 			return
 		}
 		next(w, r, u)
@@ -198,14 +251,14 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	p.render(w, http.StatusOK, "login", view{Title: "Log in", Script: "login.js", Data: next})
+	p.render(w, r, http.StatusOK, "login", view{Title: "Log in", Script: "login.js", Data: next})
 }
 
 // loginWithoutScript answers the login form posted by a browser that did
 // not run login.js, which talks to the JSON login: there is one login path,
 // with one rate limit, not two.
 func (p *Pages) loginWithoutScript(w http.ResponseWriter, r *http.Request) {
-	p.render(w, http.StatusBadRequest, "login", view{Title: "Log in", Script: "login.js", Data: "/",
+	p.render(w, r, http.StatusBadRequest, "login", view{Title: "Log in", Script: "login.js", Data: "/",
 		Error: "Logging in needs JavaScript: turn it on for this site, or use a browser that has it."})
 }
 
@@ -233,5 +286,5 @@ func (p *Pages) notFound(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p.render(w, http.StatusNotFound, "notfound", view{Title: "Not found", User: u, Data: r.URL.Path})
+	p.render(w, r, http.StatusNotFound, "notfound", view{Title: "Not found", User: u, Data: r.URL.Path})
 }

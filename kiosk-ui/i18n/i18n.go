@@ -2,23 +2,18 @@
 // looks them up per visitor: the language is the agent's (it resets at
 // session end), so it is passed to every lookup instead of being global.
 //
-// A text is either one string or, where a number decides the wording
-// ("1 minute", "5 minutes"), an object of CLDR plural forms such as
-// {"one": "…", "other": "…"}; the first integer argument picks the form
-// by the language's own plural rules.
+// The texts are in fi.json, sv.json and en.json, and in AREA.LANG.json
+// files a feature keeps for itself; see piste/internal/i18n for the
+// format, plural forms included.
 package i18n
 
 import (
 	"embed"
-	"encoding/json"
-	"fmt"
-	"slices"
 
-	"golang.org/x/text/feature/plural"
-	"golang.org/x/text/language"
+	"piste/internal/i18n"
 )
 
-//go:embed fi.json sv.json en.json
+//go:embed *.json
 var files embed.FS
 
 // Fallback is the language used for an unknown language code.
@@ -28,156 +23,16 @@ const Fallback = "en"
 // offers them.
 var Languages = []string{"fi", "sv", "en"}
 
-// text is one catalogue entry: a plain string, or plural forms by CLDR
-// category name ("zero", "one", "two", "few", "many", "other").
-type text struct {
-	plain string
-	forms map[string]string
-}
-
-func (t *text) UnmarshalJSON(data []byte) error {
-	if err := json.Unmarshal(data, &t.plain); err == nil {
-		return nil
-	}
-	if err := json.Unmarshal(data, &t.forms); err != nil {
-		return fmt.Errorf("want a string or an object of plural forms: %w", err)
-	}
-	if t.forms["other"] == "" {
-		return fmt.Errorf("plural forms need at least \"other\", got %v", t.forms)
-	}
-	for form := range t.forms {
-		if _, ok := formNames[form]; !ok {
-			return fmt.Errorf("unknown plural form %q (want zero, one, two, few, many or other)", form)
-		}
-	}
-	return nil
-}
-
-var formNames = map[string]plural.Form{
-	"zero": plural.Zero, "one": plural.One, "two": plural.Two,
-	"few": plural.Few, "many": plural.Many, "other": plural.Other,
-}
-
-var catalogues = load()
-
-func load() map[string]map[string]text {
-	out := map[string]map[string]text{}
-	for _, lang := range Languages {
-		data, err := files.ReadFile(lang + ".json")
-		if err != nil {
-			panic(fmt.Sprintf("i18n: read %s.json: %v", lang, err))
-		}
-		var cat map[string]text
-		if err := json.Unmarshal(data, &cat); err != nil {
-			panic(fmt.Sprintf("i18n: %s.json must be a JSON object of strings or plural forms: %v", lang, err))
-		}
-		out[lang] = cat
-	}
-	return out
-}
+// Catalog is the kiosk's catalogue.
+var Catalog = i18n.MustLoad(files, ".", Languages, Fallback)
 
 // Supported reports whether lang has a catalogue.
-func Supported(lang string) bool { return slices.Contains(Languages, lang) }
+func Supported(lang string) bool { return Catalog.Supported(lang) }
 
 // T returns the text for key in lang, formatted with args (fmt verbs).
 // An unknown language falls back to English; an unknown key shows the key
 // itself, so a missing text is visible instead of blank.
-func T(lang, key string, args ...any) string {
-	cat, ok := catalogues[lang]
-	if !ok {
-		lang, cat = Fallback, catalogues[Fallback]
-	}
-	entry, ok := cat[key]
-	if !ok {
-		return key
-	}
-	s := entry.pick(lang, args)
-	if len(args) == 0 {
-		return s
-	}
-	return fmt.Sprintf(s, args...)
-}
-
-// pick chooses the plural form for the first integer argument.
-func (t text) pick(lang string, args []any) string {
-	if t.forms == nil {
-		return t.plain
-	}
-	n, ok := firstInt(args)
-	if !ok {
-		return t.forms["other"]
-	}
-	if s := t.forms[formName(lang, n)]; s != "" {
-		return s
-	}
-	return t.forms["other"]
-}
-
-// formName is the CLDR plural category of the whole number n in lang.
-func formName(lang string, n int) string {
-	if n < 0 {
-		n = -n
-	}
-	form := plural.Cardinal.MatchPlural(language.Make(lang), n, 0, 0, 0, 0)
-	for name, f := range formNames {
-		if f == form {
-			return name
-		}
-	}
-	return "other"
-}
-
-func firstInt(args []any) (int, bool) {
-	for _, a := range args {
-		switch v := a.(type) {
-		case int:
-			return v, true
-		case int64:
-			return int(v), true
-		}
-	}
-	return 0, false
-}
+func T(lang, key string, args ...any) string { return Catalog.T(lang, key, args...) }
 
 // Keys returns the keys of lang's catalogue, sorted.
-func Keys(lang string) []string {
-	var keys []string
-	for k := range catalogues[lang] {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-// Forms returns every wording of key in lang: the one text, or each plural
-// form. Tests use it to check that every wording takes the same arguments.
-func Forms(lang, key string) []string {
-	entry, ok := catalogues[lang][key]
-	if !ok {
-		return nil
-	}
-	if entry.forms == nil {
-		return []string{entry.plain}
-	}
-	var out []string
-	for _, s := range entry.forms {
-		out = append(out, s)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// NeededForms returns the plural categories lang distinguishes for whole
-// numbers, so a test can check that every plural text has each of them.
-func NeededForms(lang string) []string {
-	seen := map[string]bool{}
-	for n := range 200 {
-		seen[formName(lang, n)] = true
-	}
-	var out []string
-	for name := range seen {
-		out = append(out, name)
-	}
-	slices.Sort(out)
-	return out
-}
+func Keys(lang string) []string { return Catalog.Keys(lang) }

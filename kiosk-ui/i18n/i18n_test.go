@@ -7,52 +7,21 @@ import (
 	"io/fs"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"piste/internal/i18n"
 )
 
-func TestEveryLanguageHasEveryKey(t *testing.T) {
-	all := map[string]bool{}
+func TestCatalogueIsComplete(t *testing.T) {
+	require.NotEmpty(t, Keys(Fallback))
+	assert.Empty(t, Catalog.Problems())
 	for _, lang := range Languages {
-		for _, k := range Keys(lang) {
-			all[k] = true
-		}
-	}
-	require.NotEmpty(t, all)
-	for _, lang := range Languages {
-		for k := range all {
-			assert.Contains(t, catalogues[lang], k, "%s.json lacks key %q", lang, k)
-			for _, s := range Forms(lang, k) {
-				assert.NotEmpty(t, strings.TrimSpace(s), "%s.json has an empty text for %q", lang, k)
-			}
-		}
-	}
-}
-
-var verb = regexp.MustCompile(`%(\[\d+\])?[a-z%]`)
-
-func verbs(text string) []string {
-	var out []string
-	for _, v := range verb.FindAllString(text, -1) {
-		out = append(out, v[len(v)-1:]) // translations may reorder, so compare kinds only
-	}
-	slices.Sort(out)
-	return out
-}
-
-func TestTranslationsTakeTheSameArguments(t *testing.T) {
-	for _, k := range Keys(Fallback) {
-		want := verbs(Forms(Fallback, k)[0])
-		for _, lang := range Languages {
-			for _, s := range Forms(lang, k) {
-				assert.Equal(t, want, verbs(s), "%s.json %q takes other arguments than en.json", lang, k)
-			}
-		}
+		assert.Contains(t, i18n.NeededForms(lang), "one", "%s distinguishes one from other", lang)
 	}
 }
 
@@ -94,7 +63,7 @@ func TestNoMissingOrUnusedKeys(t *testing.T) {
 	used := usedKeys(t)
 	require.NotEmpty(t, used, "found no keys in the kiosk's code")
 	for k := range used {
-		assert.Contains(t, catalogues[Fallback], k, "the code uses key %q that the catalogues lack", k)
+		assert.True(t, Catalog.Has(Fallback, k), "the code uses key %q that the catalogues lack", k)
 	}
 	for _, k := range Keys(Fallback) {
 		assert.True(t, used[k], "key %q is in the catalogues but no code uses it", k)
@@ -129,45 +98,4 @@ func TestT(t *testing.T) {
 	}
 	assert.True(t, Supported("sv"))
 	assert.False(t, Supported("de"))
-}
-
-// TestPluralTextsHaveEveryNeededForm fails when a text that changes with
-// a number lacks a form its language uses, say "one" in Swedish.
-func TestPluralTextsHaveEveryNeededForm(t *testing.T) {
-	for _, lang := range Languages {
-		need := NeededForms(lang)
-		require.Contains(t, need, "one", "%s distinguishes one from other", lang)
-		for key, entry := range catalogues[lang] {
-			if entry.forms == nil {
-				continue
-			}
-			for _, form := range need {
-				assert.NotEmpty(t, entry.forms[form], "%s.json %q lacks the plural form %q", lang, key, form)
-			}
-		}
-	}
-}
-
-func TestCatalogueEntryShapes(t *testing.T) {
-	tests := []struct {
-		name, json, wantErr string
-	}{
-		{"string", `"hello"`, ""},
-		{"forms", `{"one": "%d thing", "other": "%d things"}`, ""},
-		{"no other", `{"one": "%d thing"}`, "at least \"other\""},
-		{"unknown form", `{"other": "x", "single": "y"}`, "unknown plural form \"single\""},
-		{"number", `5`, "want a string or an object"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var e text
-			err := e.UnmarshalJSON([]byte(tc.json))
-			if tc.wantErr == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.wantErr)
-		})
-	}
 }

@@ -42,7 +42,7 @@ func addUser(t testing.TB, srv *server.Server, name, role, branch string) {
 	t.Helper()
 	hash, err := auth.HashPassword(password)
 	require.NoError(t, err)
-	require.NoError(t, srv.Store.AddUser(context.Background(), store.User{Name: name, Role: role, Branch: branch, PWHash: hash}))
+	require.NoError(t, srv.Store.AddUser(context.Background(), store.User{Name: name, Role: role, Branches: store.OneBranch(branch), PWHash: hash}))
 }
 
 // enrollAgent enrolls a terminal with a fresh code and connects it.

@@ -77,7 +77,39 @@
     });
   }
 
+  // The page's texts in its language: the server puts the keys a page's
+  // script needs into <script type="application/json" id="texts"> (the
+  // template's {{texts "prefix."}}). T(key, args...) formats like the
+  // server: %s, %d and %v in order, or %[n]s by position; a plural text
+  // picks its form by the first number.
+  var texts = { lang: document.documentElement.lang || 'en', texts: {} };
+  var textsEl = document.getElementById('texts');
+  if (textsEl) {
+    try { texts = JSON.parse(textsEl.textContent); } catch (e) { /* keep the keys visible */ }
+  }
+  var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(texts.lang) : null;
+
+  function T(key) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    var s = texts.texts[key];
+    if (s === undefined) {
+      var n = args.filter(function (a) { return typeof a === 'number'; })[0];
+      var form = plurals && typeof n === 'number' ? plurals.select(n) : 'other';
+      s = texts.texts[key + '#' + form];
+      if (s === undefined) s = texts.texts[key + '#other'];
+    }
+    if (s === undefined) return key;
+    var next = 0;
+    return s.replace(/%(\[(\d+)\])?([sdv%])/g, function (m, _, pos, verb) {
+      if (verb === '%') return '%';
+      var i = pos ? Number(pos) - 1 : next++;
+      return i < args.length ? String(args[i]) : m;
+    });
+  }
+
+  window.T = T;
   window.Piste = {
+    lang: texts.lang, T: T,
     now: now, percent: percent, uptime: uptime, ago: ago, time: time, setText: setText,
     statusText: function (s) { return statusText[s] || s; },
     kindText: function (k) { return kindText[k] || k; },
