@@ -16,7 +16,20 @@ TEST_PKGS := chromium xvfb cron at cups-client cups-daemon e2fsprogs keyutils fu
 # espeak-ng speaks the kiosk's screens; xdotool presses the kiosk-wide key from outside it.
 TEST_PKGS += espeak-ng xdotool
 
-.PHONY: deps-npm bench-a11y bench-admin bench-signage bench-rollout
+# The installers' tests: the MSI (wixl, msitools), its signature, and the
+# visitor's desktop session (openbox, xdotool, xhost).
+TEST_PKGS += wixl msitools osslsigncode openbox xdotool x11-xserver-utils x11-utils
+# Building packages: the MSI tools; the .deb files need only Go (nfpm).
+PKG_PKGS := wixl osslsigncode
+DIST ?= $(CURDIR)/dist
+# Production: SIGN_CERT and SIGN_KEY (PEM) or SIGN_PKCS12 and SIGN_PASS_FILE.
+SIGN_CERT ?=
+SIGN_KEY ?=
+SIGN_PKCS12 ?=
+SIGN_PASS_FILE ?=
+
+
+.PHONY: deps-npm bench-a11y bench-admin bench-signage bench-rollout bench-turnover-session packages screenshots-session
 .PHONY: all build demo test vet bench-fleet bench-help bench-login bench-wipe screenshots deps deps-test clean fmt
 
 all: build
@@ -89,6 +102,24 @@ bench-signage: build
 bench-rollout: build
 	$(BIN)/piste-bench-rollout --fleet $(BIN)/piste-fleet --terminals 1000 --release-mb 20
 
+## packages: dist/ gets piste-agent_VERSION_amd64.deb (agent, kiosk UI, visitor session),
+## piste-fleet_VERSION_amd64.deb, piste-agent-VERSION-x64.msi (signed) and SHA256SUMS.
+## Without SIGN_CERT/SIGN_KEY (or SIGN_PKCS12) the MSI is built unsigned, and says so.
+packages: deps
+	@./testing/scripts/apt-ensure $(PKG_PKGS)
+	$(GO) run ./installers/cmd/piste-packages --out $(DIST) \
+		$(if $(SIGN_PKCS12),--sign-pkcs12 $(SIGN_PKCS12) $(if $(SIGN_PASS_FILE),--sign-pass-file $(SIGN_PASS_FILE)),$(if $(SIGN_CERT),--sign-cert $(SIGN_CERT) --sign-key $(SIGN_KEY),--unsigned))
+
+## bench-turnover-session: end pressed -> a fresh visitor session showing the welcome screen,
+## with the installed packages, openbox and the kiosk UI under Xvfb (root; installs and purges
+## the packages). Prints a BENCH line.
+bench-turnover-session: deps-test
+	set -o pipefail; PISTE_TURNOVERS=$${TURNOVERS:-5} $(GO) test -count=1 -timeout 20m -v -run 'TestPackagesOnThisMachine' ./installers/packages/ | grep -E 'BENCH|^(ok|FAIL|---)'
+
+## screenshots-session: the real visitor session (bar above a browser) into docs/screenshots (root).
+screenshots-session: deps-test
+	PISTE_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -timeout 20m -run 'TestPackagesOnThisMachine' ./installers/packages/
+
 ## screenshots: every kiosk screen in fi/sv/en at 100 % and 200 % into docs/screenshots.
 screenshots:
 	CGO_ENABLED=0 $(GO) run -tags ci ./kiosk-ui/cmd/piste-screenshots --out docs/screenshots
@@ -97,7 +128,7 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf $(BIN) $(DEMO_DATA)
+	rm -rf $(BIN) $(DEMO_DATA) $(DIST)
 
 ## bench-a11y: an espeak-ng utterance, a kiosk screen rendered through the app at 200 %, and the fleet's remembered-settings look-up.
 bench-a11y: deps-test

@@ -22,6 +22,7 @@ import (
 	"piste/agent/desktop"
 	"piste/agent/enroll"
 	"piste/agent/update"
+	"piste/agent/state"
 	"piste/fleet/protocol"
 )
 
@@ -120,7 +121,12 @@ func (r *runFlags) absolute() error {
 		return err
 	}
 	if r.config != "" {
-		r.config, err = filepath.Abs(r.config)
+		if r.config, err = filepath.Abs(r.config); err != nil {
+			return err
+		}
+	}
+	if r.socket != "" {
+		r.socket, err = filepath.Abs(r.socket)
 	}
 	return err
 }
@@ -180,6 +186,8 @@ type runFlags struct {
 	kioskUser     string
 	desktopDir    string
 	updateTimeout time.Duration
+	socket        string
+	idleDisplay   string
 }
 
 func (r *runFlags) register(fs *flag.FlagSet) {
@@ -190,6 +198,8 @@ func (r *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.kioskUser, "kiosk-user", "", "OS account whose session runs the kiosk UI (may use the local socket)")
 	fs.StringVar(&r.desktopDir, "desktop-dir", "", "directory for the visitor desktop's accessibility settings (see docs/accessibility.md); empty leaves the desktop alone")
 	fs.DurationVar(&r.updateTimeout, "update-health-timeout", defaultUpdateTimeout, "how long an installed update has to reach the fleet before it is rolled back")
+	fs.StringVar(&r.socket, "socket", "", "local API socket (default: "+state.SocketFile+" in the state directory)")
+	fs.StringVar(&r.idleDisplay, "idle-display", "", "X display of the visitor's session (e.g. :0) whose input idle time counts as visitor activity")
 }
 
 const defaultUpdateTimeout = 2 * time.Minute
@@ -213,6 +223,12 @@ func (r *runFlags) args() []string {
 	}
 	if r.updateTimeout != defaultUpdateTimeout {
 		a = append(a, "--update-health-timeout", r.updateTimeout.String())
+	}
+	if r.socket != "" {
+		a = append(a, "--socket", r.socket)
+	}
+	if r.idleDisplay != "" {
+		a = append(a, "--idle-display", r.idleDisplay)
 	}
 	return a
 }
@@ -270,7 +286,8 @@ func runDaemon(ctx context.Context, rf runFlags, logTo io.Writer) error {
 	log.Info("local config", "file", local.File, "visitor_accounts", local.VisitorAccounts,
 		"skeletons", local.Skeletons, "extra_paths", local.ExtraPaths)
 	opts := daemon.Options{StateDir: rf.state, Version: Version, Log: log, PowerDryRun: rf.powerDryRun,
-		KioskUser: rf.kioskUser, Local: &local, UpdateHealthTimeout: rf.updateTimeout}
+		KioskUser: rf.kioskUser, Local: &local, UpdateHealthTimeout: rf.updateTimeout,
+		Socket: rf.socket, IdleDisplay: rf.idleDisplay}
 	if rf.desktopDir != "" {
 		opts.Desktop = desktop.Files{Dir: rf.desktopDir}
 	}

@@ -36,23 +36,28 @@ actions:
 func ctlCmd(args []string, stdio IO) error {
 	fs := newFlags("ctl", stdio)
 	dir := fs.String("state", "", "state directory of the running agent")
+	socket := fs.String("socket", "", "the agent's socket when it is not in the state directory")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usageErr("ctl needs an action\n%s", ctlUsage)
 	}
-	if *dir == "" {
-		return usageErr("--state is required")
+	if *dir == "" && *socket == "" {
+		return usageErr("--state (or --socket) is required")
 	}
-	client := localapi.NewClient(filepath.Join(*dir, state.SocketFile))
+	path := *socket
+	if path == "" {
+		path = filepath.Join(*dir, state.SocketFile)
+	}
+	client := localapi.NewClient(path)
 	defer client.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	action, rest := fs.Arg(0), fs.Args()[1:]
 	err := ctlAction(ctx, client, action, rest, stdio)
 	if localapi.IsUnreachable(err) {
-		return fmt.Errorf("no agent answers on %s: is it running? (%v)", filepath.Join(*dir, state.SocketFile), err)
+		return fmt.Errorf("no agent answers on %s: is it running? (%v)", path, err)
 	}
 	var refusal *localapi.Refusal
 	if errors.As(err, &refusal) {

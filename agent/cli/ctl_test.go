@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,4 +68,23 @@ func TestCtlReserve(t *testing.T) {
 			assert.NotContains(t, out.String()+errOut.String(), "1234", "the PIN is never echoed")
 		})
 	}
+}
+
+// A packaged agent's socket is not in its state dir: ctl finds it by
+// --socket alone.
+func TestCtlBySocket(t *testing.T) {
+	dir := localapitest.SocketDir(t)
+	ctl := localapitest.NewScripted(localapi.Status{State: localapi.StateIdle, Name: "pc-7"})
+	sock := filepath.Join(dir, "agent.sock")
+	localapitest.Serve(t, sock, ctl)
+	var out bytes.Buffer
+	require.NoError(t, ctlCmd([]string{"--socket", sock, "status"}, IO{In: strings.NewReader(""), Out: &out, Err: io.Discard}))
+	assert.Contains(t, out.String(), `"pc-7"`)
+
+	err := ctlCmd([]string{"--socket", filepath.Join(dir, "none.sock"), "status"}, IO{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "none.sock")
+	err = ctlCmd([]string{"status"}, IO{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--state (or --socket) is required")
 }

@@ -23,6 +23,8 @@ func TestServiceArgumentsCarryTheConfig(t *testing.T) {
 			[]string{"run", "--state", "/var/lib/piste", "--config", "/etc/piste/lobby.yaml"}},
 		{"relative config", []string{"--state", "/s", "--config", "agent.yaml", "--power-dry-run"},
 			[]string{"run", "--state", "/s", "--config", must(filepath.Abs("agent.yaml")), "--power-dry-run"}},
+		{"socket and display", []string{"--state", "/s", "--socket", "agent.sock", "--idle-display", ":0", "--kiosk-user", "piste-kiosk"},
+			[]string{"run", "--state", "/s", "--kiosk-user", "piste-kiosk", "--socket", must(filepath.Abs("agent.sock")), "--idle-display", ":0"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

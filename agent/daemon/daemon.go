@@ -62,6 +62,13 @@ type Options struct {
 	// UpdateHealthTimeout is how long an installed update has to reach
 	// the fleet before it is rolled back (default 2 minutes).
 	UpdateHealthTimeout time.Duration
+	// Socket is the local API's socket; empty means state.SocketFile in
+	// the state dir. A package puts it where only the kiosk account can
+	// reach it.
+	Socket string
+	// IdleDisplay is the X display of the visitor's session; when set,
+	// input there (typing in a browser) counts as visitor activity.
+	IdleDisplay string
 }
 
 // Daemon is one running agent.
@@ -201,6 +208,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	run(func() { d.powerSchedule(ctx) })
 	if d.signage != nil {
 		run(func() { d.signage.Run(ctx) })
+	}
+	if d.opts.IdleDisplay != "" {
+		run(func() { d.watchInput(ctx) })
 	}
 	run(func() {
 		if err := d.link.Run(ctx); errors.Is(err, link.ErrRevoked) {

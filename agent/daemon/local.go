@@ -20,7 +20,10 @@ func (d *Daemon) serveLocal(ctx context.Context) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(d.opts.StateDir, state.SocketFile)
+	path := d.opts.Socket
+	if path == "" {
+		path = filepath.Join(d.opts.StateDir, state.SocketFile)
+	}
 	ln, err := localapi.Listen(path, access)
 	if err != nil {
 		return nil, err
