@@ -21,8 +21,8 @@ import (
 	"piste/agent/daemon"
 	"piste/agent/desktop"
 	"piste/agent/enroll"
-	"piste/agent/update"
 	"piste/agent/state"
+	"piste/agent/update"
 	"piste/fleet/protocol"
 )
 
