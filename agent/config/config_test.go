@@ -33,7 +33,7 @@ func TestParse(t *testing.T) {
 		{name: "typo", yaml: "visitor_acounts: [v]\n", wantErr: "unknown key visitor_acounts (did you mean visitor_accounts?)", key: "visitor_acounts", line: 1},
 		{name: "unknown", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\ncolour: x\n", wantErr: "known keys: visitor_accounts, staff_accounts, skeletons, extra_paths, wake_broadcast, update_public_key", key: "colour", line: 3},
 		{name: "update key", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\nupdate_public_key: " + testUpdateKey + "\n",
-			want: Config{File: "agent.yaml", VisitorAccounts: []string{"v"}, Skeletons: []string{"/s/k"}, UpdatePublicKey: testUpdateKey}},
+			want: Config{File: "agent.yaml", VisitorAccounts: []string{"v"}, Skeletons: []string{"/s/k"}, WakeBroadcast: []string{DefaultWakeBroadcast}, UpdatePublicKey: testUpdateKey}},
 		{name: "update key typo", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\nupdate_public_ky: x\n", wantErr: "did you mean update_public_key?", key: "update_public_ky", line: 3},
 		{name: "update key not a key", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\nupdate_public_key: hello\n", wantErr: "update_public_key is not a minisign public key", key: "update_public_key", line: 3},
 		{name: "update key list", yaml: "visitor_accounts: [v]\nskeletons: [/s/k]\nupdate_public_key: [a]\n", wantErr: "update_public_key must be the key line of piste-release.pub, got a list", key: "update_public_key", line: 3},
