@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -109,7 +110,23 @@ func TestKeyboardOnlySession(t *testing.T) {
 	r.press(KeyForward)
 	assert.Equal(t, "Ask for help", r.focusedText())
 	r.press(fyne.KeyReturn)
+	// The form opens with the note field focused; Shift+Tab goes back past
+	// the languages to the topics, Space picks one, Tab reaches "send".
+	radios := 0
+	for range 30 {
+		test.FocusPrevious(r.win.Canvas())
+		if fmt.Sprintf("%T", r.win.Canvas().Focused()) == "*widget.radioItem" {
+			if radios++; radios > len(protocol.HelpLanguages) {
+				break
+			}
+		}
+	}
+	require.Greater(t, radios, len(protocol.HelpLanguages), "Shift+Tab reaches the topics")
+	r.win.Canvas().Focused().TypedRune(' ')
+	r.tabTo("Ask for a volunteer")
+	r.press(fyne.KeyReturn)
 	r.q.WaitFor(t, "help requested", func() bool { return r.ctl.Status().Help != nil })
+	assert.Equal(t, "other", r.ctl.Calls()[len(r.ctl.Calls())-1].Arg.(localapi.HelpRequest).Topic, "the last topic was picked by keys")
 
 	// Log out: the question opens on "No"; Escape answers No; then Yes.
 	r.tabTo("Log out")

@@ -3,6 +3,7 @@ package i18n
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,5 +51,10 @@ func TestFromRequest(t *testing.T) {
 
 func TestWithPrefix(t *testing.T) {
 	got := WithPrefix("sv", "layout.nav.")
-	assert.Equal(t, map[string]string{"layout.nav.terminals": "Datorer", "layout.nav.guest_passes": "Gästkort"}, got)
+	assert.Equal(t, "Datorer", got["layout.nav.terminals"])
+	assert.Equal(t, "Gästkort", got["layout.nav.guest_passes"])
+	for k := range got {
+		assert.True(t, strings.HasPrefix(k, "layout.nav."), "%s is outside the prefix", k)
+	}
+	assert.NotContains(t, got, "layout.logout")
 }
