@@ -214,7 +214,7 @@ func TestOtherRolesGetAPlainPage(t *testing.T) {
 					continue
 				}
 				assert.Equal(t, http.StatusForbidden, res.StatusCode)
-				assert.Contains(t, body, "Roolillesi ei ole vielä hallintasivuja")
+				assert.Contains(t, body, "Nothing here for your role yet")
 				assert.NotContains(t, body, "kallio-pc-01")
 			}
 		})
