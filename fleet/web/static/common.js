@@ -114,6 +114,7 @@
   function announce(text) {
     if (!live) {
       live = document.createElement('div');
+      live.id = 'announcer';
       live.className = 'visually-hidden';
       live.setAttribute('role', 'status');
       live.setAttribute('aria-live', 'polite');
