@@ -159,7 +159,7 @@ func TestAdminConsole(t *testing.T) {
 				chromedp.SetValue(chromedp.ID("pw-new"), "nina's own password"),
 				chromedp.SetValue(chromedp.ID("pw-again"), "nina's own password"),
 				chromedp.Click(chromedp.CSS(`#password-form button[type=submit]`)))
-			waitLocation(t, nina, base+"/")
+			waitLocation(t, nina, base+"/help") // a volunteer's home is the help queue
 			assert.Equal(t, 200, fetchStatus(t, nina, "GET", "/api/v1/auth/me", ""))
 
 			do(t, ada, chromedp.Navigate(base+"/staff"), chromedp.WaitVisible(chromedp.CSS(`#staff tr[data-name="nina"]`)))
