@@ -90,11 +90,24 @@ func endProcesses(ctx context.Context, uid uint32, grace, killTimeout time.Durat
 			}
 		}
 		time.Sleep(10 * time.Millisecond)
-		if procs, err = userProcs(uid); err != nil {
+		if procs, err = settledProcs(uid); err != nil {
 			return len(seen), nil, err
 		}
 	}
 	return len(seen), procs, ctx.Err()
+}
+
+// settledProcs lists uid's processes; an empty list is only believed when
+// a second look a moment later agrees. Reading /proc while a fork storm
+// dies can miss entries that are created and listed concurrently, and a
+// wipe must not stop killing on one such miss.
+func settledProcs(uid uint32) ([]proc, error) {
+	procs, err := userProcs(uid)
+	if err != nil || len(procs) > 0 {
+		return procs, err
+	}
+	time.Sleep(20 * time.Millisecond)
+	return userProcs(uid)
 }
 
 // waitGone polls until uid has no process or d has passed, and returns
@@ -102,7 +115,7 @@ func endProcesses(ctx context.Context, uid uint32, grace, killTimeout time.Durat
 func waitGone(ctx context.Context, uid uint32, d time.Duration) ([]proc, error) {
 	deadline := time.Now().Add(d)
 	for {
-		procs, err := userProcs(uid)
+		procs, err := settledProcs(uid)
 		if err != nil || len(procs) == 0 || !time.Now().Before(deadline) {
 			return procs, err
 		}
