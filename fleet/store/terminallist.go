@@ -178,7 +178,7 @@ func scanListTerminal(sc interface{ Scan(...any) error }) (Terminal, error) {
 	err := sc.Scan(&t.ID, &t.Name, &t.Branch, &t.Kind, &t.TokenHash, &t.Revoked,
 		&enrolled, &t.Hostname, &t.OS, &t.AgentVersion, &t.State, &t.StateReason, &seen,
 		&healthAt, &t.Health.CPUPercent, &t.Health.MemUsedPercent, &t.Health.DiskUsedPercent,
-		&t.Health.UptimeSeconds, &t.Health.AgentRSSBytes, &t.ListStatus, &t.Linked, &recv)
+		&t.Health.UptimeSeconds, &t.Health.AgentRSSBytes, &t.MAC, &t.ListStatus, &t.Linked, &recv)
 	t.EnrolledAt, t.LastSeen, t.Health.At, t.HealthReceived = fromMS(enrolled), fromMS(seen), fromMS(healthAt), fromMS(recv)
 	return t, err
 }
