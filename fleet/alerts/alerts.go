@@ -65,6 +65,9 @@ type Service struct {
 	// Releases says which agent version is current; nil: the newest
 	// version any terminal runs.
 	Releases Releases
+	// Rollouts, when set, compares each terminal with the newest release
+	// rolled out to it instead (falling back to the above without releases).
+	Rollouts Rollouts
 	// Notifier tells branch contacts of new alerts; nil tells nobody.
 	Notifier *Notifier
 	Metrics  *Metrics

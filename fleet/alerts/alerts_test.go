@@ -443,3 +443,41 @@ func FuzzParseVersion(f *testing.F) {
 		}
 	})
 }
+
+// rolledOut is what the releases service answers: a version per branch.
+type rolledOut struct {
+	any bool
+	by  map[string]string
+}
+
+func (r rolledOut) RolledOutTo(_ context.Context, t store.Terminal) (string, bool, error) {
+	return r.by[t.Branch], r.any, nil
+}
+
+// With rollouts wired, a terminal is behind the newest release rolled
+// out to it, not the fleet's newest agent; a branch nothing was rolled
+// out to is behind nothing; with no releases at all, the fleet-wide
+// default holds.
+func TestVersionBehindTheRolloutOfTheBranch(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	behind := func() []string {
+		t.Helper()
+		_, err := f.svc.Check(ctx)
+		require.NoError(t, err)
+		var out []string
+		for _, k := range keys(f.open(t, fleetAdmin)) {
+			if strings.HasSuffix(k, " version_behind") {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	f.svc.Rollouts = rolledOut{any: false}
+	assert.ElementsMatch(t, []string{"t-k2 version_behind"}, behind(), "no releases: the newest agent running (1.4.0)")
+	f.svc.Rollouts = rolledOut{any: true, by: map[string]string{"kallio": "1.4.1"}}
+	assert.ElementsMatch(t, []string{"t-k1 version_behind", "t-k2 version_behind"}, behind(),
+		"kallio behind its rollout's 1.4.1; oodi had nothing rolled out")
+	f.svc.Rollouts = rolledOut{any: true, by: map[string]string{"kallio": "1.3.9", "oodi": "1.5.0"}}
+	assert.ElementsMatch(t, []string{"t-o1 version_behind"}, behind())
+}

@@ -36,7 +36,11 @@ func (s *Service) Check(ctx context.Context) ([]store.Alert, error) {
 	seenSkew := map[string]bool{}
 	for _, t := range ts {
 		p := policies.of(t)
-		for kind, detail := range s.causes(t, p, current, now, seenSkew) {
+		cur, err := s.currentFor(ctx, t, current)
+		if err != nil {
+			return nil, err
+		}
+		for kind, detail := range s.causes(t, p, cur, now, seenSkew) {
 			want[store.AlertKey{Terminal: t.ID, Kind: kind}] = detail
 		}
 	}

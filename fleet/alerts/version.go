@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"piste/fleet/store"
 )
 
 // Releases names the current agent release, which terminals behind it
@@ -12,6 +14,30 @@ import (
 // newest version any terminal runs is current.
 type Releases interface {
 	Current(ctx context.Context) (string, error)
+}
+
+// Rollouts names the release one terminal should run (the releases
+// service: the newest release rolled out to its branch and wave). any is
+// false when the fleet has no releases at all; then the fleet-wide current
+// version applies. "" with any true: nothing rolled out to it yet, so it
+// is behind nothing.
+type Rollouts interface {
+	RolledOutTo(ctx context.Context, t store.Terminal) (version string, any bool, err error)
+}
+
+// currentFor is the release terminal t is compared with.
+func (s *Service) currentFor(ctx context.Context, t store.Terminal, fleetWide Version) (Version, error) {
+	if s.Rollouts == nil {
+		return fleetWide, nil
+	}
+	v, any, err := s.Rollouts.RolledOutTo(ctx, t)
+	if err != nil {
+		return Version{}, fmt.Errorf("alerts: release of %s: %w", t.ID, err)
+	}
+	if !any {
+		return fleetWide, nil
+	}
+	return ParseVersion(v), nil
 }
 
 // Version is a dotted release number like 1.4.2 (a leading "v" and a

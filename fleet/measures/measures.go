@@ -23,7 +23,9 @@ type Store interface {
 	MeasureCounts(ctx context.Context, from, to time.Time) (map[string]*store.MonthCounts, error)
 }
 
-// Support are a branch's digital-support figures for a month.
+// Support are a branch's digital-support figures for a month: help
+// requests made, and people helped (resolved as solved, partly or
+// referred). A branch gave support in the month when Resolved > 0.
 type Support struct {
 	Requests int64 `json:"requests"`
 	Resolved int64 `json:"resolved"`
@@ -45,7 +47,7 @@ type Row struct {
 	Reservations    int64    `json:"reservations"`
 	SelfService     int64    `json:"self_service"`
 	SoftwareUpdates int64    `json:"software_updates"`
-	Support         *Support `json:"support"` // nil until the help queue gives figures
+	Support         *Support `json:"support"` // nil without a SupportSource
 }
 
 // Service computes the measures.
@@ -111,7 +113,8 @@ func (s *Service) rows(ctx context.Context, month string) ([]Row, error) {
 			CardLogins: c.Sessions["card"], GuestSessions: c.Sessions["guest"], Reservations: c.Reservations,
 			SoftwareUpdates: c.SoftwareUpdates}
 		r.SelfService = r.CardLogins + r.GuestSessions + r.Reservations
-		if sup, ok := support[b]; ok {
+		if s.Support != nil { // a branch the queue has no figures of helped nobody
+			sup := support[b]
 			r.Support = &sup
 		}
 		out = append(out, r)

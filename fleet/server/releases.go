@@ -29,6 +29,8 @@ func wireReleases(cfg Config, a *api.API, h *hub.Hub, bus *changes.Bus, reg *pro
 	rel.Link, rel.Changes, rel.Log = h, bus, log
 	rel.Now = func() time.Time { return a.Now() }
 	a.Releases = rel
+	// version_behind: behind the newest release rolled out to the terminal.
+	a.Alerts.Rollouts = rel
 	h.AddHooks(hub.Hooks{
 		Connected: rel.Connected,
 		Stored: func(ctx context.Context, in store.Incoming) {

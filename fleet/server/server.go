@@ -133,6 +133,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	a.SecureCookie = useTLS
 	a.Visits = v
 	a.Help = newHelp(st, v, h, bus, a, log)
+	a.Measures.Support = helpFigures{a.Help}
 	a.MyData = mydata.New(st)
 	a.Alerts.Metrics = alerts.NewMetrics(reg, st)
 	if cfg.AlertContacts != nil {

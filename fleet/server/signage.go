@@ -24,7 +24,7 @@ var uploadLimits = map[string]int64{
 // the hub: a screen gets its manifest on connect, and its reports are kept.
 func newSignage(cfg Config, st *store.Store, h *hub.Hub, bus *changes.Bus, v *visits.Service, log *slog.Logger) *signage.Pusher {
 	svc := signage.New(st, nil, bus, cfg.DataDir)
-	live := &signage.Live{Store: st, Policies: v, Support: signage.PolicySupport{Store: st},
+	live := &signage.Live{Store: st, Policies: v, Support: signage.DutySupport{Store: st},
 		Online: func(id string) bool { ok, _ := h.Online(id); return ok }, Now: svc.Now}
 	p := &signage.Pusher{Service: svc, Link: h, Live: live, Log: log}
 	prev := h.Hooks()

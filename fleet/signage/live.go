@@ -16,8 +16,10 @@ type Policies interface {
 }
 
 // Support says a branch's digital-support hours today and whether a
-// volunteer is on duty now. The help domain can take this over; until
-// then PolicySupport answers from the opening hours and staff logins.
+// volunteer is on duty now. hours is the branch's support schedule
+// (policy.Policy.SupportHours: help.support, else the opening hours).
+// DutySupport answers from the help domain's duty; PolicySupport from
+// staff logins.
 type Support interface {
 	Support(ctx context.Context, branch string, hours policy.Hours, now time.Time) (SupportNow, error)
 }
@@ -41,6 +43,24 @@ func (p PolicySupport) Support(ctx context.Context, branch string, hours policy.
 	}
 	out := SupportNow{VolunteerOnDuty: n > 0}
 	if len(today) > 0 {
+		out.Hours = today[0].Open.String() + "–" + today[len(today)-1].Close.String()
+	}
+	return out, nil
+}
+
+// DutySupport offers support in the branch's support hours, with a
+// volunteer on duty while one has marked themselves on duty in the help
+// domain (the help page's duty switch).
+type DutySupport struct{ Store *store.Store }
+
+// Support implements Support.
+func (d DutySupport) Support(ctx context.Context, branch string, hours policy.Hours, now time.Time) (SupportNow, error) {
+	spans, err := d.Store.OnDuty(ctx, branch)
+	if err != nil {
+		return SupportNow{}, fmt.Errorf("signage: volunteers on duty in %s: %w", branch, err)
+	}
+	out := SupportNow{VolunteerOnDuty: len(spans) > 0}
+	if today, _ := HoursOn(hours, now); len(today) > 0 {
 		out.Hours = today[0].Open.String() + "–" + today[len(today)-1].Close.String()
 	}
 	return out, nil
@@ -127,7 +147,7 @@ func (l *Live) Data(ctx context.Context, screen store.Terminal) (protocol.LiveDa
 		d.Open, d.Close = today[0].Open.String(), today[len(today)-1].Close.String()
 	}
 	if l.Support != nil {
-		sup, err := l.Support.Support(ctx, screen.Branch, pol.Hours, now)
+		sup, err := l.Support.Support(ctx, screen.Branch, pol.SupportHours(), now)
 		if err != nil {
 			return d, err
 		}

@@ -130,7 +130,8 @@ func (p *Pusher) liveFor(ctx context.Context, t store.Terminal, cache map[string
 
 // Run pushes changes until ctx ends.
 func (p *Pusher) Run(ctx context.Context, bus *changes.Bus) {
-	sub := bus.Subscribe(changes.SignageChanged, changes.TerminalChanged, changes.PolicyChanged)
+	sub := bus.Subscribe(changes.SignageChanged, changes.TerminalChanged, changes.PolicyChanged,
+		changes.HelpChanged) // a volunteer going on or off duty moves the live support slide
 	defer sub.Close()
 	refresh := p.Refresh
 	if refresh <= 0 {

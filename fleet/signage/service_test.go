@@ -316,3 +316,62 @@ func TestPusher(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// The live support slide follows the help domain: the support hours come
+// from help.support, and a volunteer going on duty there (published as a
+// help change) reaches the screens without waiting for the refresh tick.
+func TestLiveSupportFollowsHelpDuty(t *testing.T) {
+	r := newRig(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	layer, err := policy.Parse([]byte("hours:\n  timezone: Europe/Helsinki\n  weekly:\n    mon: \"09:00-20:00\"\nhelp:\n  support:\n    mon: \"10:00-16:00\"\n"))
+	require.NoError(t, err)
+	pol, err := policy.Resolve(layer)
+	require.NoError(t, err)
+	live := &signage.Live{Store: r.st, Policies: policiesFixed{pol}, Support: signage.DutySupport{Store: r.st},
+		Online: func(string) bool { return false }, Now: func() time.Time { return r.now }}
+	bus := &changes.Bus{}
+	link := &fakeLink{online: []string{"t-k-screen"}}
+	p := &signage.Pusher{Service: r.svc, Link: link, Live: live, Log: testLog(t), Refresh: time.Hour}
+	lastLive := func() (protocol.LiveData, bool) {
+		link.mu.Lock()
+		defer link.mu.Unlock()
+		var d protocol.LiveData
+		found := false
+		for _, n := range link.sent["t-k-screen"] {
+			if n.Kind == protocol.NoticeSignageLive {
+				require.NoError(t, json.Unmarshal(n.Data, &d))
+				found = true
+			}
+		}
+		return d, found
+	}
+	p.Connected(ctx, r.terminal(t, "t-k-screen"))
+	d, ok := lastLive()
+	require.True(t, ok, "no live data on connect")
+	assert.Equal(t, "10:00–16:00", d.SupportHours, "support hours are help.support's, not the opening hours")
+	assert.False(t, d.VolunteerOnDuty)
+
+	// A volunteer merely logged in is not on duty.
+	hash, _ := auth.HashPassword("volunteer password")
+	require.NoError(t, r.st.AddUser(ctx, store.User{Name: "vera", Role: staff.RoleVolunteer, Branches: []string{"kallio"}, PWHash: hash}))
+	u, err := r.st.UserByName(ctx, "vera")
+	require.NoError(t, err)
+	require.NoError(t, r.st.AddStaffSession(ctx, auth.HashToken("s"), u.ID, r.now.Add(30*time.Hour)))
+	d, err = live.Data(ctx, r.terminal(t, "t-k-screen"))
+	require.NoError(t, err)
+	assert.False(t, d.VolunteerOnDuty, "a login is not duty")
+
+	done := make(chan struct{})
+	go func() { p.Run(ctx, bus); close(done) }()
+	require.NoError(t, r.st.SetDuty(ctx, u.ID, "Vera", []string{"kallio"}, true, r.now))
+	bus.Publish(changes.Change{Kind: changes.HelpChanged, Branch: "kallio"})
+	require.Eventually(t, func() bool { d, _ := lastLive(); return d.VolunteerOnDuty }, 10*time.Second, 5*time.Millisecond,
+		"going on duty did not reach the screen")
+	require.NoError(t, r.st.SetDuty(ctx, u.ID, "Vera", []string{"kallio"}, false, r.now))
+	bus.Publish(changes.Change{Kind: changes.HelpChanged, Branch: "kallio"})
+	require.Eventually(t, func() bool { d, _ := lastLive(); return !d.VolunteerOnDuty }, 10*time.Second, 5*time.Millisecond,
+		"going off duty did not reach the screen")
+	cancel()
+	<-done
+}

@@ -144,7 +144,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Member, error
 }
 
 // AddUser creates or replaces a staff account working in branches (none:
-// every branch).
+// every branch). Replacing an existing account (the server console's
+// password reset) is for fleet-wide admins only: a branch admin would
+// otherwise take over any account, another branch's or a fleet-wide one,
+// by naming it. Staff pages and the API create accounts with
+// CreateAccount, which never replaces.
 func (s *Service) AddUser(ctx context.Context, by Member, name, role string, branches []string, password string) error {
 	if err := by.Need(RoleAdmin); err != nil {
 		return err
@@ -163,6 +167,15 @@ func (s *Service) AddUser(ctx context.Context, by Member, name, role string, bra
 	}
 	if len(branches) == 0 && !by.FleetWide() {
 		return fault.Forbidden("your account is limited to %s; it may not make fleet-wide accounts", by.Scope())
+	}
+	if !by.FleetWide() {
+		_, err := s.Store.UserByName(ctx, name)
+		if err == nil {
+			return fault.Conflict("a staff account named %q exists already; choose another name", name)
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("staff: look up %s: %w", name, err)
+		}
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {

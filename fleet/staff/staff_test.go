@@ -176,9 +176,37 @@ func TestStaffOfSeveralBranches(t *testing.T) {
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, "branch", fe.Field)
 
-	// Replacing the account replaces its branches.
-	require.NoError(t, s.AddUser(ctx, kallioAdmin, "vera", staff.RoleVolunteer, []string{"kallio"}, "correct horse battery"))
+	// Replacing the account (the console, fleet-wide) replaces its branches.
+	require.NoError(t, s.AddUser(ctx, staff.CLI, "vera", staff.RoleVolunteer, []string{"kallio"}, "correct horse battery"))
 	u, err := st.UserByName(ctx, "vera")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"kallio"}, u.Branches)
+}
+
+// AddUser replaces an existing account only for a fleet-wide admin (the
+// server console): a branch admin naming an existing account gets a
+// conflict, and the account keeps its role, branches and password.
+func TestAddUserNeverLetsABranchAdminReplaceAnAccount(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	for _, b := range []string{"kallio", "oodi"} {
+		require.NoError(t, st.AddBranch(ctx, store.Branch{ID: b, Name: b, TZ: "Europe/Helsinki"}))
+	}
+	s := staff.New(st, audit.New(st))
+	require.NoError(t, s.AddUser(ctx, staff.CLI, "root", staff.RoleAdmin, nil, "correct horse battery"))
+	require.NoError(t, s.AddUser(ctx, staff.CLI, "olga", staff.RoleVolunteer, []string{"oodi"}, "correct horse battery"))
+	kim := staff.Member{Name: "kim", Role: staff.RoleAdmin, Branches: []string{"kallio"}}
+	for _, name := range []string{"root", "olga"} {
+		before, err := st.UserByName(ctx, name)
+		require.NoError(t, err)
+		err = s.AddUser(ctx, kim, name, staff.RoleAdmin, []string{"kallio"}, "kim's chosen password")
+		assert.ErrorIs(t, err, fault.ErrConflict, name)
+		after, err := st.UserByName(ctx, name)
+		require.NoError(t, err)
+		assert.Equal(t, before, after, name)
+	}
+	require.NoError(t, s.AddUser(ctx, kim, "kaisa", staff.RoleVolunteer, []string{"kallio"}, "correct horse battery"), "a new name is fine")
+	require.NoError(t, s.AddUser(ctx, staff.CLI, "olga", staff.RoleVolunteer, []string{"oodi"}, "a new horse battery"), "the console still resets")
 }
