@@ -133,6 +133,11 @@ func writeAtomic(path, text string) error {
 	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
 		return fmt.Errorf("desktop: write %s: %w", tmp, err)
 	}
+	// The agent's service runs with umask 0077, but the visitor's session,
+	// another account, has to read the file.
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return fmt.Errorf("desktop: write %s: %w", tmp, err)
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("desktop: replace %s: %w", path, err)
 	}
