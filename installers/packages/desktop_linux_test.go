@@ -31,18 +31,24 @@ func TestDesktopSettingsReachTheSession(t *testing.T) {
 	require.NoError(t, err)
 	display := startXvfb(t)
 	env := append(os.Environ(), "DISPLAY="+display)
-	dpi := func() string {
+	resource := func(name string) string {
 		cmd := exec.Command("xrdb", "-query")
 		cmd.Env = env
 		out, err := cmd.Output()
 		require.NoError(t, err)
 		for _, line := range strings.Split(string(out), "\n") {
-			if v, ok := strings.CutPrefix(line, "Xft.dpi:"); ok {
+			if v, ok := strings.CutPrefix(line, name+":"); ok {
 				return strings.TrimSpace(v)
 			}
 		}
 		return ""
 	}
+	dpi := func() string { return resource("Xft.dpi") }
+	// A resource of the display's own, which the visitor's must not lose.
+	own := exec.Command("xrdb", "-nocpp", "-merge")
+	own.Env = env
+	own.Stdin = strings.NewReader("Piste.own: kept\n")
+	require.NoError(t, own.Run())
 
 	dir := t.TempDir()
 	files := desktop.Files{Dir: dir}
@@ -61,6 +67,8 @@ func TestDesktopSettingsReachTheSession(t *testing.T) {
 	out, err := once.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Equal(t, "144", dpi(), "150 %% text is 144 dpi")
+	assert.Equal(t, "black", resource("*background"), "high contrast")
+	assert.Equal(t, "white", resource("*foreground"), "high contrast")
 
 	// While the session runs, the script follows the agent's changes.
 	follow := exec.Command(script, dir, "vera")
@@ -77,10 +85,12 @@ func TestDesktopSettingsReachTheSession(t *testing.T) {
 	}
 	require.NoError(t, files.Apply("vera", desktop.Settings{TextScale: 200}))
 	waitDPI("192")
+	assert.Empty(t, resource("*background"), "high contrast turned off")
 	require.NoError(t, files.Apply("vera", desktop.Settings{}), "the session's end removes the files")
 	_, err = os.Stat(filepath.Join(dir, "vera.env"))
 	require.ErrorIs(t, err, os.ErrNotExist)
 	waitDPI("96")
+	assert.Equal(t, "kept", resource("Piste.own"))
 }
 
 // startXvfb starts a private X server on a free display and returns it.
