@@ -13,7 +13,8 @@
 //	                    PISTE_SCREEN_READER
 //	DIR/USER.dconf      a dconf keyfile for `dconf load /` (GNOME/GTK:
 //	                    text-scaling-factor, high-contrast, magnifier, Orca)
-//	DIR/USER.Xresources Xft.dpi for X programs (`xrdb -merge`)
+//	DIR/USER.Xresources Xft.dpi and, for high contrast, *foreground and
+//	                    *background for X programs (`xrdb`)
 //
 // Resetting removes the files; the privacy wipe does too, since DIR is the
 // agent's runtime directory, not the visitor's home.
@@ -123,7 +124,12 @@ func dconfFile(s Settings) string {
 }
 
 func xresources(s Settings) string {
-	return fmt.Sprintf("Xft.dpi: %d\n", int(96*scale(s)+0.5))
+	text := fmt.Sprintf("Xft.dpi: %d\n", int(96*scale(s)+0.5))
+	if s.HighContrast {
+		// X toolkit programs (Xaw, Motif, xterm) read these.
+		text += "*foreground: white\n*background: black\n"
+	}
+	return text
 }
 
 // writeAtomic replaces path with text, so a session reading it never sees
@@ -131,6 +137,11 @@ func xresources(s Settings) string {
 func writeAtomic(path, text string) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+		return fmt.Errorf("desktop: write %s: %w", tmp, err)
+	}
+	// The agent's service runs with umask 0077, but the visitor's session,
+	// another account, has to read the file.
+	if err := os.Chmod(tmp, 0o644); err != nil {
 		return fmt.Errorf("desktop: write %s: %w", tmp, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -27,7 +27,7 @@ func TestApplyWritesWhatTheSessionReadsAndResetRemovesIt(t *testing.T) {
 	assert.Contains(t, dconf, "text-scaling-factor=1.50")
 	assert.Contains(t, dconf, "screen-magnifier-enabled=true")
 	assert.Contains(t, dconf, "screen-reader-enabled=true")
-	assert.Equal(t, "Xft.dpi: 144\n", read(".Xresources"))
+	assert.Equal(t, "Xft.dpi: 144\n*foreground: white\n*background: black\n", read(".Xresources"))
 
 	// Turning the choices off resets the desktop: nothing is left.
 	require.NoError(t, f.Apply("piste-visitor", Settings{TextScale: 100}))

@@ -19,17 +19,7 @@ func (p *Pages) registerHelp(mux *http.ServeMux) {
 // helper admits admins and volunteers, the roles that answer help
 // requests; an editor gets the page saying their role has none here.
 func (p *Pages) helper(next func(http.ResponseWriter, *http.Request, staff.Member)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, ok := p.authenticate(w, r)
-		if !ok {
-			return
-		}
-		if u.Need(staff.RoleAdmin, staff.RoleVolunteer) != nil {
-			p.render(w, r, http.StatusForbidden, "noadmin", view{Title: "No pages for your role", User: u})
-			return
-		}
-		next(w, r, u)
-	})
+	return p.staffOnly(next, staff.RoleAdmin, staff.RoleVolunteer)
 }
 
 // helpQueue is the volunteer's page: duty, the live queue, walk-ins. The

@@ -208,13 +208,15 @@ func TestOtherRolesGetAPlainPage(t *testing.T) {
 			c := f.login(t, "u-"+role, role, "kallio")
 			for _, path := range []string{"/", "/terminals/" + term.ID} {
 				res, body := get(t, c, f.srv.URL+path)
-				if role == api.RoleVolunteer && path == "/" {
-					assert.Equal(t, http.StatusSeeOther, res.StatusCode, "a volunteer's home is the help queue")
-					assert.Equal(t, "/help", res.Header.Get("Location"))
+				home := map[string]string{api.RoleVolunteer: "/help", api.RoleEditor: "/signage"}[role]
+				if path == "/" {
+					assert.Equal(t, http.StatusSeeOther, res.StatusCode, "the role's home is its own page")
+					assert.Equal(t, home, res.Header.Get("Location"))
 					continue
 				}
 				assert.Equal(t, http.StatusForbidden, res.StatusCode)
-				assert.Contains(t, body, "Nothing here for your role yet")
+				assert.Contains(t, body, "This page is not for your role")
+				assert.Contains(t, body, `<li><a href="`+home+`">`, "the page links the role's own page")
 				assert.NotContains(t, body, "kallio-pc-01")
 			}
 		})

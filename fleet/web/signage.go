@@ -24,17 +24,7 @@ func (p *Pages) registerSignage(mux *http.ServeMux) {
 
 // editor admits content editors and admins.
 func (p *Pages) editor(next func(http.ResponseWriter, *http.Request, staff.Member)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, ok := p.authenticate(w, r)
-		if !ok {
-			return
-		}
-		if u.Need(staff.RoleEditor, staff.RoleAdmin) != nil {
-			p.render(w, r, http.StatusForbidden, "noadmin", view{Title: "No pages for your role", User: u})
-			return
-		}
-		next(w, r, u)
-	})
+	return p.staffOnly(next, staff.RoleEditor, staff.RoleAdmin)
 }
 
 // SignagePage is what the editor's page lists.

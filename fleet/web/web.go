@@ -221,17 +221,69 @@ func (p *Pages) admin(next func(http.ResponseWriter, *http.Request, staff.Member
 			http.Redirect(w, r, "/password", http.StatusSeeOther)
 			return
 		}
-		if u.Role == staff.RoleVolunteer && r.URL.Path == "/" {
-			// A volunteer's home is the help queue.
-			http.Redirect(w, r, "/help", http.StatusSeeOther)
+		if home := roleHome(u.Role); home != "/" && r.URL.Path == "/" {
+			// A volunteer's home is the help queue, an editor's the signage.
+			http.Redirect(w, r, home, http.StatusSeeOther)
 			return
 		}
 		if u.Need(staff.RoleAdmin) != nil {
-			p.render(w, r, http.StatusForbidden, "noadmin", view{Title: "staff.noadmin.page_title", User: u})
+			p.noPages(w, r, u)
 			return
 		}
 		next(w, r, u)
 	})
+}
+
+// staffOnly admits logged-in staff of the given roles: strangers go to the
+// login, anyone with a reset password to /password first, and other roles
+// get the page listing what their role does have.
+func (p *Pages) staffOnly(next func(http.ResponseWriter, *http.Request, staff.Member), roles ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, ok := p.authenticate(w, r)
+		if !ok {
+			return
+		}
+		if u.MustChangePassword {
+			http.Redirect(w, r, "/password", http.StatusSeeOther)
+			return
+		}
+		if u.Need(roles...) != nil {
+			p.noPages(w, r, u)
+			return
+		}
+		next(w, r, u)
+	})
+}
+
+// rolePage is a page a role may open, as the "no pages for your role"
+// page links it: its path and the catalogue key of its name.
+type rolePage struct{ Href, Name string }
+
+// rolePages lists the pages a role has on this site.
+func rolePages(role string) []rolePage {
+	switch role {
+	case staff.RoleVolunteer:
+		return []rolePage{{"/help", "help.nav.queue"}}
+	case staff.RoleEditor:
+		return []rolePage{{"/signage", "layout.nav.signage"}}
+	case staff.RoleAdmin:
+		return []rolePage{{"/", "layout.nav.terminals"}, {"/help", "help.nav.queue"}, {"/signage", "layout.nav.signage"}}
+	}
+	return nil
+}
+
+// roleHome is where a role lands on "/": its first page.
+func roleHome(role string) string {
+	if pages := rolePages(role); len(pages) > 0 {
+		return pages[0].Href
+	}
+	return "/"
+}
+
+// noPages answers a page the member's role may not open, linking the
+// pages it may.
+func (p *Pages) noPages(w http.ResponseWriter, r *http.Request, u staff.Member) {
+	p.render(w, r, http.StatusForbidden, "noadmin", view{Title: "staff.noadmin.page_title", User: u, Data: rolePages(u.Role)})
 }
 
 // authenticate finds the member behind the session cookie; strangers are

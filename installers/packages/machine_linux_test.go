@@ -157,7 +157,7 @@ func TestPackagesOnThisMachine(t *testing.T) {
 	apt(t, "purge", "piste-agent")
 	t.Run("agent purged", func(t *testing.T) {
 		checkGone(t, agentFiles)
-		checkGone(t, []string{"/var/lib/piste-agent", "/var/lib/piste-kiosk", "/home/piste-visitor", "/run/piste",
+		checkGone(t, []string{"/var/lib/piste-agent", "/var/lib/piste-kiosk", "/home/piste-visitor", "/run/piste", "/run/piste-desktop",
 			"/var/lib/piste-agent-package", "/etc/piste", "/etc/systemd/system/multi-user.target.wants/piste-agent.service",
 			"/etc/systemd/system/graphical.target.wants/piste-kiosk.service"})
 		for _, name := range []string{visitorName, kioskName} {
@@ -307,6 +307,12 @@ func checkAgentInstalled(t *testing.T) {
 	unit, err := os.ReadFile("/lib/systemd/system/piste-agent.service")
 	require.NoError(t, err)
 	assert.Contains(t, string(unit), "\nExecStart=/usr/bin/piste-agent run --state /var/lib/piste-agent ")
+	assert.Regexp(t, `\nExecStart=/usr/bin/piste-agent run .* --desktop-dir /run/piste-desktop\b`, string(unit),
+		"the agent writes the visitor's desktop settings where the session reads them")
+	session, err := os.ReadFile("/usr/lib/piste/piste-session")
+	require.NoError(t, err)
+	assert.Contains(t, string(session), "desktop_dir=/run/piste-desktop\n", "the session reads the agent's --desktop-dir")
+	checkMode(t, "/usr/lib/piste/piste-desktop-apply", 0o755, "root", "root")
 
 	v, err := user.Lookup(visitorName)
 	require.NoError(t, err)
@@ -327,6 +333,7 @@ func checkAgentInstalled(t *testing.T) {
 	checkMode(t, "/etc/piste/skel", 0o755, "root", "root")
 	checkMode(t, "/var/lib/piste-agent", 0o700, "root", "root")
 	checkMode(t, "/run/piste", 0o750, "root", kioskName)
+	checkMode(t, "/run/piste-desktop", 0o755, "root", "root")
 	checkMode(t, "/var/lib/piste-kiosk", 0o700, kioskName, kioskName)
 	cfg, err := config.Load("/etc/piste/agent.yaml")
 	require.NoError(t, err, "the agent accepts the package's config")
