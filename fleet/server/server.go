@@ -221,7 +221,7 @@ func (s *Server) Start() error {
 	s.stop = stop
 	go s.Visits.Run(ctx)
 	go s.API.Help.Run(ctx, s.Changes)
-	go s.Signage.Run(ctx, s.Changes)
+	s.Signage.Start(ctx, s.Changes) // subscribed before Start returns
 	go retention.Run(ctx, s.Store, s.cfg.Retention, s.log)
 	go s.API.MyData.Run(ctx, time.Hour, s.log)
 	interval := s.cfg.AlertInterval

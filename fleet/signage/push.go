@@ -129,9 +129,24 @@ func (p *Pusher) liveFor(ctx context.Context, t store.Terminal, cache map[string
 }
 
 // Run pushes changes until ctx ends.
-func (p *Pusher) Run(ctx context.Context, bus *changes.Bus) {
-	sub := bus.Subscribe(changes.SignageChanged, changes.TerminalChanged, changes.PolicyChanged,
+func (p *Pusher) Run(ctx context.Context, bus *changes.Bus) { p.run(ctx, p.subscribe(bus)) }
+
+// Start subscribes to the bus before it returns, so no change published
+// after it is missed, and pushes changes in the background until ctx
+// ends; the channel closes then.
+func (p *Pusher) Start(ctx context.Context, bus *changes.Bus) <-chan struct{} {
+	sub := p.subscribe(bus)
+	done := make(chan struct{})
+	go func() { defer close(done); p.run(ctx, sub) }()
+	return done
+}
+
+func (p *Pusher) subscribe(bus *changes.Bus) *changes.Subscription {
+	return bus.Subscribe(changes.SignageChanged, changes.TerminalChanged, changes.PolicyChanged,
 		changes.HelpChanged) // a volunteer going on or off duty moves the live support slide
+}
+
+func (p *Pusher) run(ctx context.Context, sub *changes.Subscription) {
 	defer sub.Close()
 	refresh := p.Refresh
 	if refresh <= 0 {

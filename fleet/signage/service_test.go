@@ -299,8 +299,7 @@ func TestPusher(t *testing.T) {
 	p.Connected(ctx, r.terminal(t, "t-k-pc1"))
 	assert.Equal(t, []string{protocol.NoticeSignageNotices, protocol.NoticeSignageManifest}, link.kinds("t-k-screen"))
 	assert.Empty(t, link.kinds("t-k-pc1"), "a PC got signage")
-	done := make(chan struct{})
-	go func() { p.Run(ctx, bus); close(done) }()
+	done := p.Start(ctx, bus)
 
 	_, err := r.svc.SendNotice(ctx, kallioEditor, signage.NoticeRequest{Text: "Now", Targets: signage.Targets{Branches: []string{"kallio"}}, ExpiresAt: r.now.Add(time.Hour)})
 	require.NoError(t, err)
@@ -362,8 +361,7 @@ func TestLiveSupportFollowsHelpDuty(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, d.VolunteerOnDuty, "a login is not duty")
 
-	done := make(chan struct{})
-	go func() { p.Run(ctx, bus); close(done) }()
+	done := p.Start(ctx, bus)
 	require.NoError(t, r.st.SetDuty(ctx, u.ID, "Vera", []string{"kallio"}, true, r.now))
 	bus.Publish(changes.Change{Kind: changes.HelpChanged, Branch: "kallio"})
 	require.Eventually(t, func() bool { d, _ := lastLive(); return d.VolunteerOnDuty }, 10*time.Second, 5*time.Millisecond,
