@@ -30,8 +30,11 @@ type contentServer struct {
 	files   map[string][]byte
 	down    atomic.Bool
 	cutOnce map[string]bool // break the next answer for these digests halfway
-	ranges  []string
-	gets    map[string]int
+	// downAfterCut takes the server down in the same step as a cut, so a
+	// quick retry cannot finish the download before the test looks.
+	downAfterCut bool
+	ranges       []string
+	gets         map[string]int
 }
 
 func newContentServer(t *testing.T) *contentServer {
@@ -50,6 +53,9 @@ func newContentServer(t *testing.T) *contentServer {
 		data, ok := cs.files[sum]
 		cut := cs.cutOnce[sum]
 		delete(cs.cutOnce, sum)
+		if cut && cs.downAfterCut {
+			cs.down.Store(true)
+		}
 		cs.gets[sum]++
 		if rg := r.Header.Get("Range"); rg != "" {
 			cs.ranges = append(cs.ranges, rg)
@@ -342,6 +348,7 @@ func TestHalfDownloadNeverPlaysAndResumes(t *testing.T) {
 	big, nBig := r.cs.add(bytes.Repeat([]byte("0123456789"), 20000))
 	r.cs.mu.Lock()
 	r.cs.cutOnce[big] = true
+	r.cs.downAfterCut = true
 	r.cs.mu.Unlock()
 	m2 := manifest([]protocol.ManifestItem{imageItem("c2", big, nBig)}, nil)
 	m2.Playlists, m2.Schedules = m2.Playlists[:1], m2.Schedules[:1]
@@ -353,7 +360,6 @@ func TestHalfDownloadNeverPlaysAndResumes(t *testing.T) {
 		defer r.cs.mu.Unlock()
 		return r.cs.gets[big] >= 1
 	})
-	r.cs.down.Store(true)
 	if got := playingID(at(a, r.clock, helsinki("2026-12-07 09:30"))); got != "c1" {
 		t.Errorf("while the new content downloads: playing %q, want the old c1", got)
 	}
