@@ -35,8 +35,13 @@ func sip2Config(addr string) *sip2.Config {
 
 // visitFleet is a fleet with a library system, and a clock the test moves.
 func visitFleet(t *testing.T, addr string) (*testFleet, *atomic.Int64) {
+	// The clock starts at the last 08:00 UTC, a morning in Europe, not at
+	// the wall clock: a visitor's day is the branch's local day, and a test
+	// run near midnight must not see its second session fall on tomorrow.
+	// Never ahead of the wall clock, so codes issued now have not expired.
+	morning := time.Now().UTC().Add(-8 * time.Hour).Truncate(24 * time.Hour).Add(8 * time.Hour)
 	var clock atomic.Int64
-	clock.Store(time.Now().Truncate(time.Second).UnixNano())
+	clock.Store(morning.UnixNano())
 	f := newTestFleetWith(t, func(c *Config) { c.SIP2 = sip2Config(addr) }, func(s *Server) {
 		s.Visits.Now = func() time.Time { return time.Unix(0, clock.Load()) }
 		s.API.Now = s.Visits.Now

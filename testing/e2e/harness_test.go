@@ -341,3 +341,16 @@ func lines(s string) []string {
 func runQuiet(args ...string) {
 	exec.Command(bin("piste-agent"), args...).Run()
 }
+
+// clearOfMidnight waits, when the next UTC midnight is less than span away,
+// until just after it: a test that counts one visitor day must not have
+// its day end halfway through. The test still runs; it only starts later.
+func clearOfMidnight(t *testing.T, span time.Duration) {
+	t.Helper()
+	now := time.Now().UTC()
+	midnight := now.Truncate(24 * time.Hour).Add(24 * time.Hour)
+	if wait := midnight.Sub(now); wait < span {
+		t.Logf("waiting %s for the visitor day to turn", wait.Round(time.Second))
+		time.Sleep(wait + 2*time.Second)
+	}
+}

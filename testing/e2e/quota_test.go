@@ -54,6 +54,7 @@ func (s *visitorSetup) endOn(t *testing.T, a *agent, ended int) {
 func TestDailyQuotaAcrossTwoTerminals(t *testing.T) {
 	// A session ended at once counts as one minute used: three sessions
 	// of a 3-minute day use it up without waiting for any clock.
+	clearOfMidnight(t, 5*time.Minute)
 	s := newVisitorSetup(t, "max_minutes: 2\ndaily_minutes: 3\nwalkup_minutes: 1\nwarn_minutes: []")
 	a := s.a
 	b := s.secondAgent(t, "pc-2")
