@@ -397,7 +397,7 @@ func TestPeriod(t *testing.T) {
 	assert.True(t, errors.As(err, &fe))
 }
 
-func TestNotesAndChatAreForgottenAfterClosing(t *testing.T) {
+func TestNotesChatAndWhoAreForgottenAfterClosing(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	v := f.ask(t, f.a1, "s1")
@@ -417,6 +417,10 @@ func TestNotesAndChatAreForgottenAfterClosing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, r.Note)
 	assert.Empty(t, r.SessionID)
+	assert.Empty(t, r.TerminalID, "nothing says which PC asked")
+	assert.Empty(t, r.VolunteerName, "nor who helped")
+	assert.Zero(t, r.VolunteerID)
+	assert.Equal(t, protocol.OutcomeSolved, protocol.HelpOutcome(r.Outcome), "the outcome is counted")
 	msgs, err := f.st.HelpMessages(ctx, v.ID)
 	require.NoError(t, err)
 	assert.Empty(t, msgs)

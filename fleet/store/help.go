@@ -463,9 +463,11 @@ func (s *Store) EndHelpOfWelcome(ctx context.Context, terminalID, sessionID stri
 	return changed, nil
 }
 
-// ForgetHelpText clears what people wrote (the note, the chat) and the
-// session tie of requests closed before before: the statistics never
-// need them. It returns how many requests it cleared.
+// ForgetHelpText clears, from requests closed before before, what people
+// wrote (the note, the chat) and what ties the request to a person: the
+// session, the terminal, the volunteer and the desk member who logged it.
+// What is left (branch, topic, language, times, outcome) is what the
+// statistics count. It returns how many requests it cleared.
 func (s *Store) ForgetHelpText(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -473,8 +475,10 @@ func (s *Store) ForgetHelpText(ctx context.Context, before time.Time) (int64, er
 			(SELECT id FROM help_requests WHERE closed_at > 0 AND closed_at < ?)`, ms(before)); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE help_requests SET note = '', session_id = ''
-			WHERE closed_at > 0 AND closed_at < ? AND (note != '' OR session_id != '')`, ms(before))
+		res, err := tx.ExecContext(ctx, `UPDATE help_requests SET note = '', session_id = '', terminal_id = '',
+			volunteer_id = 0, volunteer_name = '', created_by = ''
+			WHERE closed_at > 0 AND closed_at < ? AND (note != '' OR session_id != '' OR terminal_id != ''
+				OR volunteer_id != 0 OR volunteer_name != '' OR created_by != '')`, ms(before))
 		if err != nil {
 			return err
 		}
