@@ -103,15 +103,12 @@ type Live struct {
 func (l *Live) Data(ctx context.Context, screen store.Terminal) (protocol.LiveData, error) {
 	now := l.Now()
 	d := protocol.LiveData{At: now.UTC()}
-	ts, err := l.Store.Terminals(ctx, screen.Branch)
+	pcs, err := l.Store.PCStates(ctx, screen.Branch)
 	if err != nil {
 		return d, err
 	}
 	busy := map[string]bool{}
-	for _, t := range ts {
-		if t.Kind != string(protocol.KindPC) || t.Revoked {
-			continue
-		}
+	for _, t := range pcs {
 		d.TotalComputers++
 		if l.Online(t.ID) && protocol.TerminalState(t.State) == protocol.StateIdle {
 			d.FreeComputers++

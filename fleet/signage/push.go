@@ -181,10 +181,12 @@ func (p *Pusher) pushAll(ctx context.Context, reload bool) {
 		}
 		return
 	}
-	all, err := p.Service.Store.Terminals(ctx, "")
+	// Only screens: a round runs up to twice a second, and reading every
+	// PC of a large fleet each time would cost more than the push.
+	all, err := p.Service.Store.TerminalsOfKind(ctx, string(protocol.KindScreen))
 	if err != nil {
 		if ctx.Err() == nil {
-			p.Log.Warn("signage: list terminals", "err", err)
+			p.Log.Warn("signage: list screens", "err", err)
 		}
 		return
 	}
@@ -194,7 +196,7 @@ func (p *Pusher) pushAll(ctx context.Context, reload bool) {
 	}
 	var screens []store.Terminal
 	for _, id := range p.Link.OnlineIDs() {
-		if t, ok := byID[id]; ok && t.Kind == string(protocol.KindScreen) {
+		if t, ok := byID[id]; ok {
 			screens = append(screens, t)
 		}
 	}

@@ -225,7 +225,12 @@ func TestLiveData(t *testing.T) {
 	require.NoError(t, err)
 	pol, err := policy.Resolve(layer)
 	require.NoError(t, err)
-	online := map[string]bool{"t-k-pc1": true}
+	// A PC taken out of the fleet is no computer to offer, online or not.
+	_, err = r.st.Enroll(ctx, auth.HashToken("kallio"), store.Terminal{ID: "t-k-pc9", Name: "t-k-pc9", Kind: "pc",
+		TokenHash: auth.HashToken("t-k-pc9")}, time.Now())
+	require.NoError(t, err)
+	require.NoError(t, r.st.RevokeTerminal(ctx, "t-k-pc9", time.Now()))
+	online := map[string]bool{"t-k-pc1": true, "t-k-pc9": true}
 	live := &signage.Live{Store: r.st, Policies: policiesFixed{pol}, Support: signage.PolicySupport{Store: r.st},
 		Online: func(id string) bool { return online[id] }, Now: func() time.Time { return r.now }}
 	d, err := live.Data(ctx, r.terminal(t, "t-k-screen"))

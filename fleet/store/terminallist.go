@@ -255,23 +255,37 @@ func (s *Store) AgentVersions(ctx context.Context) (map[string]int, error) {
 }
 
 // SetLinked records whether terminals' links are up. The hub calls it as
-// links come and go; it is what the list's status filter reads.
+// links come and go, and for every live link at each presence flush; it
+// is what the list's status filter reads. Like UpdatePresence it writes
+// at most presenceChunk rows a transaction, so a flush of the whole fleet
+// never holds the one writer long enough to delay a login or a help
+// request.
 func (s *Store) SetLinked(ctx context.Context, linked bool, ids ...string) error {
-	if len(ids) == 0 {
-		return nil
-	}
 	v := 0
 	if linked {
 		v = 1
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `UPDATE terminals SET linked = ? WHERE id = ? AND linked != ?`, v, id, v); err != nil {
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), presenceChunk)]
+		ids = ids[len(chunk):]
+		err := s.tx(ctx, func(tx *sql.Tx) error {
+			st, err := tx.PrepareContext(ctx, `UPDATE terminals SET linked = ? WHERE id = ? AND linked != ?`)
+			if err != nil {
 				return err
 			}
+			defer st.Close()
+			for _, id := range chunk {
+				if _, err := st.ExecContext(ctx, v, id, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // UnlinkAll marks every terminal's link down: at start-up no link is up.

@@ -167,3 +167,24 @@ func TestTerminalPagesUseIndexes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, plan, "INDEX", plan)
 }
+
+// A presence flush links every live terminal, however many: SetLinked
+// writes them in several transactions, and none is left out.
+func TestSetLinkedReachesEveryTerminalOfALargeFleet(t *testing.T) {
+	st := seedList(t, 1300)
+	ctx := context.Background()
+	all, err := st.TerminalIDs(ctx, store.TerminalQuery{})
+	require.NoError(t, err)
+	require.Len(t, all, 1300)
+	linked := func() int { // every terminal not counted offline
+		counts, err := st.CountByStatus(ctx, store.TerminalQuery{})
+		require.NoError(t, err)
+		return len(all) - counts["offline"]
+	}
+	require.NoError(t, st.SetLinked(ctx, true, all...))
+	assert.Equal(t, 1300, linked())
+	require.NoError(t, st.SetLinked(ctx, false, all[:1100]...))
+	assert.Equal(t, 200, linked())
+	require.NoError(t, st.SetLinked(ctx, true))
+	assert.Equal(t, 200, linked(), "no ids, no change")
+}

@@ -81,6 +81,50 @@ func (s *Store) Terminals(ctx context.Context, branch string) ([]Terminal, error
 	return out, rows.Err()
 }
 
+// TerminalsOfKind returns every terminal of one kind (pc, screen),
+// revoked ones included, by branch and name.
+func (s *Store) TerminalsOfKind(ctx context.Context, kind string) ([]Terminal, error) {
+	rows, err := s.r.QueryContext(ctx, terminalSelect+` WHERE kind = ? ORDER BY branch, name`, kind)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Terminal
+	for rows.Next() {
+		t, err := scanTerminal(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// PCState is a public PC's id and reported state.
+type PCState struct {
+	ID, State string
+}
+
+// PCStates returns the id and state of each unrevoked PC of a branch:
+// what a "free computers" count needs, without reading whole rows.
+func (s *Store) PCStates(ctx context.Context, branch string) ([]PCState, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, state FROM terminals
+		WHERE branch = ? AND kind = 'pc' AND revoked_at IS NULL`, branch)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PCState
+	for rows.Next() {
+		var p PCState
+		if err := rows.Scan(&p.ID, &p.State); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // Terminal looks up one terminal.
 func (s *Store) Terminal(ctx context.Context, id string) (Terminal, error) {
 	t, err := scanTerminal(s.r.QueryRowContext(ctx, terminalSelect+` WHERE id = ?`, id))
@@ -145,17 +189,24 @@ func (s *Store) UpdatePresence(ctx context.Context, ps []Presence) error {
 
 func (s *Store) updatePresence(ctx context.Context, ps []Presence) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		// Most rows are a last-seen time alone: prepared once per chunk,
+		// not parsed again for each of them.
+		seen, err := tx.PrepareContext(ctx, `UPDATE terminals SET last_seen = MAX(last_seen, ?) WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer seen.Close()
 		for _, p := range ps {
-			q := `UPDATE terminals SET last_seen = MAX(last_seen, ?) WHERE id = ?`
-			args := []any{ms(p.LastSeen), p.TerminalID}
-			if p.AgentVersion != "" {
+			if p.AgentVersion == "" {
+				_, err = seen.ExecContext(ctx, ms(p.LastSeen), p.TerminalID)
+			} else {
 				if err := recordAgentUpdate(ctx, tx, p); err != nil {
 					return err
 				}
-				q = `UPDATE terminals SET last_seen = MAX(last_seen, ?), agent_version = ?, hostname = ?, os = ? WHERE id = ?`
-				args = []any{ms(p.LastSeen), p.AgentVersion, p.Hostname, p.OS, p.TerminalID}
+				_, err = tx.ExecContext(ctx, `UPDATE terminals SET last_seen = MAX(last_seen, ?), agent_version = ?, hostname = ?, os = ? WHERE id = ?`,
+					ms(p.LastSeen), p.AgentVersion, p.Hostname, p.OS, p.TerminalID)
 			}
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			if err != nil {
 				return err
 			}
 			if p.MAC != "" {
