@@ -61,30 +61,21 @@ func scanTerminal(sc interface{ Scan(...any) error }) (Terminal, error) {
 
 // Terminals lists terminals, optionally only those of one branch.
 func (s *Store) Terminals(ctx context.Context, branch string) ([]Terminal, error) {
-	q, args := terminalSelect+` ORDER BY branch, name`, []any{}
 	if branch != "" {
-		q, args = terminalSelect+` WHERE branch = ? ORDER BY name`, []any{branch}
+		return s.queryTerminals(ctx, ` WHERE branch = ? ORDER BY name`, branch)
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Terminal
-	for rows.Next() {
-		t, err := scanTerminal(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return s.queryTerminals(ctx, ` ORDER BY branch, name`)
 }
 
 // TerminalsOfKind returns every terminal of one kind (pc, screen),
 // revoked ones included, by branch and name.
 func (s *Store) TerminalsOfKind(ctx context.Context, kind string) ([]Terminal, error) {
-	rows, err := s.r.QueryContext(ctx, terminalSelect+` WHERE kind = ? ORDER BY branch, name`, kind)
+	return s.queryTerminals(ctx, ` WHERE kind = ? ORDER BY branch, name`, kind)
+}
+
+// queryTerminals reads whole terminal rows; rest follows terminalSelect.
+func (s *Store) queryTerminals(ctx context.Context, rest string, args ...any) ([]Terminal, error) {
+	rows, err := s.r.QueryContext(ctx, terminalSelect+rest, args...)
 	if err != nil {
 		return nil, err
 	}
