@@ -102,13 +102,14 @@ func (c *conn) serve() {
 		h.log.Warn("record hello", "terminal", c.terminal.ID, "err", err)
 	}
 	go c.writeLoop()
+	// Counted before the welcome, so whoever saw the welcome sees the count.
+	h.metrics.Connects.Inc()
 	c.send(protocol.TypeWelcome, protocol.Welcome{
 		TerminalID: c.terminal.ID, Name: c.terminal.Name, Branch: c.terminal.Branch,
 		HeartbeatSeconds: int(h.cfg.Heartbeat / time.Second), ServerTime: time.Now().UTC(), AckedSeq: acked,
 	})
 	h.register(c)
 	defer h.unregister(c)
-	h.metrics.Connects.Inc()
 	if h.hooks.Connected != nil {
 		h.hooks.Connected(h.ctx, c.terminal)
 	}
